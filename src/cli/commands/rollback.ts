@@ -1,0 +1,14 @@
+import { formatDuration } from "../../config/duration.js";
+import { rollback } from "../../deploy/engine.js";
+import { describeTraffic } from "../../deploy/traffic.js";
+import { deployContext, type GlobalOptions } from "../context.js";
+
+export async function run(globals: GlobalOptions): Promise<number> {
+  const ctx = await deployContext(globals);
+  const result = await rollback(ctx);
+  ctx.reporter.event("result", { ...result });
+  ctx.reporter.info(
+    `rolled back to ${result.slot} (${result.version}) in ${formatDuration(result.durationMs)}; ${describeTraffic(result.traffic)}`,
+  );
+  return 0;
+}

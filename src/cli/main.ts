@@ -1,0 +1,96 @@
+import { Command, CommanderError, Option } from "commander";
+import { handleError } from "./handle-error.js";
+import type { GlobalOptions } from "./context.js";
+
+/** One verb per module, loaded only when that verb runs. */
+type Verb = (globals: GlobalOptions, args: unknown[], options: Record<string, unknown>) => Promise<number | void>;
+const verb =
+  (load: () => Promise<{ run: Verb }>) =>
+  async (...params: unknown[]) => {
+    const command = params.at(-1) as Command;
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    const { run } = await load();
+    const code = await run(globals, params.slice(0, -2), command.opts());
+    process.exitCode = code ?? 0;
+  };
+
+// Positional options: `switchyard --version` is the tool's version, `switchyard deploy --version L`
+// the deploy's label. The common flags are therefore given to every verb.
+const program = new Command("switchyard")
+  .description("Zero-downtime blue/green deploys for any web app")
+  .version("0.1.0")
+  .enablePositionalOptions()
+  .exitOverride()
+  .showSuggestionAfterError();
+program.hook("preSubcommand", (_program, sub) => {
+  sub
+    .option("-c, --config <path>", "config file", "switchyard.yml")
+    .option("--json", "machine-readable output (NDJSON events for deploy)")
+    .option("-q, --quiet", "only warnings and errors")
+    .option("--no-color", "no colour (NO_COLOR is honoured too)")
+    .exitOverride();
+});
+
+program
+  .command("deploy")
+  .description("start the new version in the idle slot, health-check it, switch traffic, drain and stop the old one")
+  .option("--version <label>", "label of this version (default: git describe of the config's directory)")
+  .option("--image <ref>", "docker/compose: image to deploy instead of runtime.image")
+  .option("--force", "deploy even when the image digest is the one already running")
+  .action(verb(() => import("./commands/deploy.js")));
+
+program
+  .command("rollback")
+  .description("switch traffic back to the previous slot (instant while it is kept warm)")
+  .action(verb(() => import("./commands/rollback.js")));
+
+program
+  .command("status")
+  .description("which slot serves, what runs in each slot, whether the daemon runs")
+  .action(verb(() => import("./commands/status.js")));
+
+program
+  .command("history")
+  .description("past deploys and rollbacks, newest first")
+  .option("-n, --limit <count>", "how many", "20")
+  .action(verb(() => import("./commands/history.js")));
+
+program
+  .command("logs")
+  .description("the last lines a slot's app (or the daemon) printed")
+  .argument("[slot]", "blue | green | daemon (default: the active slot)")
+  .option("-n, --lines <count>", "how many lines", "100")
+  .action(verb(() => import("./commands/logs.js")));
+
+program
+  .command("serve")
+  .description("run the built-in router daemon in the foreground (for systemd)")
+  .action(verb(() => import("./commands/serve.js")));
+
+program
+  .command("up")
+  .description("start the built-in router daemon in the background if it is not running")
+  .action(verb(() => import("./commands/up.js")));
+
+program
+  .command("down")
+  .description("stop both slots and the daemon")
+  .action(verb(() => import("./commands/down.js")));
+
+program
+  .command("maintenance")
+  .description("answer every request with 503 and a message (the daemon keeps running)")
+  .addArgument(new Command().createArgument("<state>", "on | off").choices(["on", "off"]))
+  .addOption(new Option("-m, --message <text>", "shown on the 503 page"))
+  .action(verb(() => import("./commands/maintenance.js")));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // commander printed its own message; help and version are not errors.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    process.exitCode = handleError(err, program.opts<GlobalOptions>());
+  }
+}

@@ -1,0 +1,75 @@
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { getJson, makeProject } from "../support/project.js";
+
+describe("core: bad input and failures change nothing", () => {
+  let project: Awaited<ReturnType<typeof makeProject>> | undefined;
+  afterEach(async () => {
+    await project?.cleanup();
+    project = undefined;
+  });
+
+  it("a misspelled key: exit 2, the key named, nothing started", async () => {
+    project = await makeProject();
+    const file = path.join(project.dir, "switchyard.yml");
+    await writeFile(file, (await readFile(file, "utf8")).replace("health:", "heath:"));
+    const result = await project.cli(["deploy", "--version", "v1"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/heath: unknown key \(did you mean "health"\?\)/);
+    expect(existsSync(path.join(project.dir, ".switchyard"))).toBe(false);
+    await expect(fetch(`${project.url}/`)).rejects.toThrow();
+  });
+
+  it("two deploys at once: the second exits 3 naming the first", async () => {
+    project = await makeProject({ env: { READY_DELAY_MS: "2500" } });
+    const first = project.cli(["deploy", "--version", "slow"]);
+    const lock = path.join(project.dir, ".switchyard", "deploy.lock");
+    for (let i = 0; i < 100 && !existsSync(lock); i += 1) await new Promise((r) => setTimeout(r, 50));
+    const owner = JSON.parse(await readFile(lock, "utf8")) as { pid: number };
+    const second = await project.cli(["deploy", "--version", "other"]);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toContain(`another deploy holds the lock: pid ${owner.pid} on`);
+    expect(second.stderr).toContain("switchyard deploy slow");
+    expect((await first).code).toBe(0);
+    expect((await getJson(`${project.url}/`)).body["version"]).toBe("v1");
+  });
+
+  it("an app that exits during the health gate fails fast with its exit code and last lines", async () => {
+    project = await makeProject({ deadline: "30s" });
+    await project.writeConfig({ env: { CRASH_AFTER_MS: "300", READY_DELAY_MS: "10000" } });
+    const started = Date.now();
+    const result = await project.cli(["deploy", "--version", "crashy"]);
+    expect(result.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.stderr).toMatch(/blue exited with code 3 before it became healthy; nothing was serving before/);
+    expect(result.stderr).toMatch(/crashing on purpose/);
+  });
+
+  it("rollback with the process runtime after the old slot stopped says plainly it cannot", async () => {
+    project = await makeProject({ keepOld: "0s" });
+    expect((await project.cli(["deploy", "--version", "v1"])).code).toBe(0);
+    await project.writeConfig({ version: "v2" });
+    expect((await project.cli(["deploy", "--version", "v2"])).code).toBe(0);
+    const result = await project.cli(["rollback"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/blue \(v1\) is stopped, and the process runtime cannot start an old version again; traffic stays on green/);
+    expect(result.stderr).toMatch(/hint: .*keep_old/);
+    expect((await getJson(`${project.url}/`)).body["version"]).toBe("v2");
+  });
+
+  it("a corrupt state file is reported, never replaced", async () => {
+    project = await makeProject();
+    expect((await project.cli(["deploy", "--version", "v1"])).code).toBe(0);
+    const stateFile = path.join(project.dir, ".switchyard", "state.json");
+    const good = await readFile(stateFile, "utf8");
+    await writeFile(stateFile, "{ not json");
+    const result = await project.cli(["deploy", "--version", "v2"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/state\.json is corrupt \(not JSON\); switchyard will not overwrite it/);
+    expect(await readFile(stateFile, "utf8")).toBe("{ not json");
+    expect((await getJson(`${project.url}/`)).body["version"]).toBe("v1");
+    await writeFile(stateFile, good); // so cleanup's `down` can stop what runs
+  });
+});

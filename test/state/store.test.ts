@@ -1,0 +1,135 @@
+import { spawn } from "node:child_process";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LockHeldError, StateError } from "../../src/errors.js";
+import { clearSecretsForTests, registerSecret } from "../../src/secrets.js";
+import { acquireLock } from "../../src/state/lock.js";
+import { initialState, withSlot } from "../../src/state/state.js";
+import { StateStore } from "../../src/state/store.js";
+import { tempDir } from "../support/tmp.js";
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+afterEach(async () => {
+  clearSecretsForTests();
+  await cleanup();
+});
+
+describe("StateStore", () => {
+  it("starts from the initial state and round-trips writes, leaving no temp files", async () => {
+    const store = new StateStore(dir);
+    expect(await store.read("hello")).toMatchObject({ schema: 1, service: "hello", active: null });
+    const handle = {
+      kind: "process",
+      slot: "blue",
+      port: 1,
+      version: "v1",
+      deployId: "d",
+      startedAt: "t",
+      pid: 42,
+    } as const;
+    await store.write({
+      ...withSlot(initialState("hello"), "blue", { status: "running", handle }),
+      active: "blue",
+    });
+    expect((await store.read("hello")).slots.blue).toEqual({ status: "running", handle });
+    expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect((await stat(store.stateFile)).mode & 0o777).toBe(0o600);
+  });
+
+  it("reports a corrupt state file and leaves it as it was", async () => {
+    const store = new StateStore(dir);
+    await writeFile(store.stateFile, "{ broken");
+    await expect(store.read("hello")).rejects.toBeInstanceOf(StateError);
+    await expect(store.read("hello")).rejects.toThrow(
+      /corrupt \(not JSON\); switchyard will not overwrite it/,
+    );
+    expect(await readFile(store.stateFile, "utf8")).toBe("{ broken");
+  });
+
+  it("reports a state file that went missing while history remains", async () => {
+    const store = new StateStore(dir);
+    await writeFile(store.historyFile, "[]");
+    await expect(store.read("hello")).rejects.toThrow(/state\.json is missing but .*history\.json exists/);
+  });
+
+  it("refuses another service's state", async () => {
+    const store = new StateStore(dir);
+    await store.write(initialState("other"));
+    await expect(store.read("hello")).rejects.toThrow(/belongs to service "other", not "hello"/);
+  });
+
+  it("redacts secrets from state and history", async () => {
+    registerSecret("sup3r-s3cret");
+    const store = new StateStore(dir);
+    await store.write({ ...initialState("hello"), maintenance: { message: "token sup3r-s3cret" } });
+    await store.appendHistory({
+      id: "1",
+      kind: "deploy",
+      outcome: "failed",
+      version: "v",
+      slot: "blue",
+      from: null,
+      user: "u",
+      host: "h",
+      startedAt: "s",
+      finishedAt: "f",
+      durationMs: 1,
+      steps: [],
+      error: "boom sup3r-s3cret",
+    });
+    for (const file of [store.stateFile, store.historyFile]) {
+      const text = await readFile(file, "utf8");
+      expect(text).not.toContain("sup3r-s3cret");
+      expect(text).toContain("[redacted]");
+    }
+  });
+});
+
+describe("deploy lock", () => {
+  it("is exclusive and names its holder", async () => {
+    const first = await acquireLock(dir, "switchyard deploy v1");
+    const err = (await acquireLock(dir, "switchyard deploy v2").catch((e: unknown) => e)) as LockHeldError;
+    expect(err).toBeInstanceOf(LockHeldError);
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toContain(`pid ${process.pid} on ${os.hostname()}`);
+    expect(err.message).toContain("(switchyard deploy v1)");
+    await first.release();
+    const again = await acquireLock(dir, "switchyard deploy v2");
+    await again.release();
+  });
+
+  it("takes over a lock whose pid is dead, saying whose it was", async () => {
+    const child = spawn(process.execPath, ["-e", "0"]);
+    const deadPid = child.pid!;
+    await new Promise((r) => child.once("exit", r));
+    await writeFile(
+      path.join(dir, "deploy.lock"),
+      JSON.stringify({
+        pid: deadPid,
+        host: os.hostname(),
+        startedAt: "2026-01-01T00:00:00Z",
+        command: "switchyard deploy old",
+      }),
+    );
+    const lock = await acquireLock(dir, "switchyard deploy new");
+    expect(lock.takenOver?.pid).toBe(deadPid);
+    await lock.release();
+  });
+
+  it("never takes over a lock held by another host", async () => {
+    await writeFile(
+      path.join(dir, "deploy.lock"),
+      JSON.stringify({
+        pid: 999999,
+        host: "elsewhere",
+        startedAt: "2026-01-01T00:00:00Z",
+        command: "switchyard deploy",
+      }),
+    );
+    await expect(acquireLock(dir, "switchyard deploy")).rejects.toThrow(/pid 999999 on elsewhere/);
+  });
+});
