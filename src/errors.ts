@@ -31,7 +31,11 @@ export class ConfigError extends SwitchyardError {
   override readonly exitCode = ExitCode.usage;
   /** One line per problem, each starting with its key path. */
   readonly problems: readonly string[];
-  constructor(message: string, problems: readonly string[] = [], options?: { cause?: unknown; hint?: string }) {
+  constructor(
+    message: string,
+    problems: readonly string[] = [],
+    options?: { cause?: unknown; hint?: string },
+  ) {
     super(message, options);
     this.problems = problems;
   }
@@ -46,7 +50,11 @@ export class DeployError extends SwitchyardError {
   override readonly exitCode = ExitCode.deployFailed;
   /** Extra evidence: last health response, exit code, last log lines. */
   readonly details: readonly string[];
-  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown; hint?: string }) {
+  constructor(
+    message: string,
+    details: readonly string[] = [],
+    options?: { cause?: unknown; hint?: string },
+  ) {
     super(message, options);
     this.details = details;
   }
@@ -64,7 +72,11 @@ export class StateError extends SwitchyardError {
 /** A runtime (process, docker, compose) could not do what was asked. */
 export class RuntimeError extends SwitchyardError {
   readonly details: readonly string[];
-  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown; hint?: string }) {
+  constructor(
+    message: string,
+    details: readonly string[] = [],
+    options?: { cause?: unknown; hint?: string },
+  ) {
     super(message, options);
     this.details = details;
   }
@@ -73,7 +85,11 @@ export class RuntimeError extends SwitchyardError {
 /** A router (builtin, nginx, haproxy) could not apply or verify a change. */
 export class RouterError extends SwitchyardError {
   readonly details: readonly string[];
-  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown; hint?: string }) {
+  constructor(
+    message: string,
+    details: readonly string[] = [],
+    options?: { cause?: unknown; hint?: string },
+  ) {
     super(message, options);
     this.details = details;
   }

@@ -12,7 +12,14 @@ export function handleError(err: unknown, globals: Partial<GlobalOptions>): numb
           ? err.details
           : [];
     if (globals.json) {
-      const payload = { event: "error", code: err.exitCode, error: err.name, message: err.message, details, hint: err.hint };
+      const payload = {
+        event: "error",
+        code: err.exitCode,
+        error: err.name,
+        message: err.message,
+        details,
+        hint: err.hint,
+      };
       process.stdout.write(`${redact(JSON.stringify(payload))}\n`);
     }
     const lines = [`error: ${err.message}`, ...details.map((d) => `  ${d}`)];
@@ -20,7 +27,12 @@ export function handleError(err: unknown, globals: Partial<GlobalOptions>): numb
     process.stderr.write(`${redact(lines.join("\n"))}\n`);
     return err.exitCode;
   }
-  const message = err instanceof Error ? (process.env["SWITCHYARD_DEBUG"] ? (err.stack ?? err.message) : err.message) : String(err);
+  const message =
+    err instanceof Error
+      ? process.env["SWITCHYARD_DEBUG"]
+        ? (err.stack ?? err.message)
+        : err.message
+      : String(err);
   process.stderr.write(
     `${redact(`internal error: ${message}\nthis is a bug in switchyard; rerun with SWITCHYARD_DEBUG=1 for a stack trace`)}\n`,
   );

@@ -3,12 +3,19 @@ import { handleError } from "./handle-error.js";
 import type { GlobalOptions } from "./context.js";
 
 /** One verb per module, loaded only when that verb runs. */
-type Verb = (globals: GlobalOptions, args: unknown[], options: Record<string, unknown>) => Promise<number | void>;
+type Verb = (
+  globals: GlobalOptions,
+  args: unknown[],
+  options: Record<string, unknown>,
+) => Promise<number | void>;
+// The common flags belong to the subcommand, so the error handler needs the running verb's copy.
+let verbGlobals: Partial<GlobalOptions> = {};
 const verb =
   (load: () => Promise<{ run: Verb }>) =>
   async (...params: unknown[]) => {
     const command = params.at(-1) as Command;
     const globals = command.optsWithGlobals<GlobalOptions>();
+    verbGlobals = globals;
     const { run } = await load();
     const code = await run(globals, params.slice(0, -2), command.opts());
     process.exitCode = code ?? 0;
@@ -33,7 +40,9 @@ program.hook("preSubcommand", (_program, sub) => {
 
 program
   .command("deploy")
-  .description("start the new version in the idle slot, health-check it, switch traffic, drain and stop the old one")
+  .description(
+    "start the new version in the idle slot, health-check it, switch traffic, drain and stop the old one",
+  )
   .option("--version <label>", "label of this version (default: git describe of the config's directory)")
   .option("--image <ref>", "docker/compose: image to deploy instead of runtime.image")
   .option("--force", "deploy even when the image digest is the one already running")
@@ -84,6 +93,34 @@ program
   .addOption(new Option("-m, --message <text>", "shown on the 503 page"))
   .action(verb(() => import("./commands/maintenance.js")));
 
+program
+  .command("init")
+  .description(
+    "write switchyard.yml, a GitHub Actions deploy workflow, and a systemd unit or router site config (asks in a TTY)",
+  )
+  .option("--dir <path>", "project directory to write into", ".")
+  .option("--service <name>", "service name (default: the directory's name)")
+  .addOption(new Option("--runtime <kind>", "how the app runs").choices(["process", "docker"]))
+  .option("--image <repository>", "docker: image repository without tag, e.g. ghcr.io/acme/shop")
+  .option("--command <argv>", 'process: command that starts the app, e.g. "node server.js"')
+  .addOption(new Option("--router <kind>", "what moves traffic").choices(["builtin", "nginx", "haproxy"]))
+  .option("--blue-port <port>", "blue slot port")
+  .option("--green-port <port>", "green slot port")
+  .option("--listen-port <port>", "builtin: port the proxy listens on")
+  .option("--container-port <port>", "docker: port the app listens on in the container")
+  .option("--health-path <path>", "health check path")
+  .option("--branch <name>", "branch whose pushes deploy")
+  .option("--deploy-dir <path>", "directory on the server holding switchyard.yml")
+  .option("--domain <name>", "nginx/haproxy: public host name; the site config then serves TLS")
+  .option("-y, --yes", "ask nothing: flags and defaults")
+  .option("--force", "overwrite existing files")
+  .action(verb(() => import("./commands/init.js")));
+
+program
+  .command("doctor")
+  .description("check this host for what the config needs; each problem with its fix")
+  .action(verb(() => import("./commands/doctor.js")));
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
@@ -91,6 +128,6 @@ try {
     // commander printed its own message; help and version are not errors.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
-    process.exitCode = handleError(err, program.opts<GlobalOptions>());
+    process.exitCode = handleError(err, verbGlobals);
   }
 }

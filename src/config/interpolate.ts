@@ -12,7 +12,10 @@ export interface InterpolationResult {
  * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed YAML document; `$$` is a
  * literal `$`. Every substituted value is registered as a secret.
  */
-export function interpolate(document: unknown, vars: Readonly<Record<string, string | undefined>>): InterpolationResult {
+export function interpolate(
+  document: unknown,
+  vars: Readonly<Record<string, string | undefined>>,
+): InterpolationResult {
   const problems: string[] = [];
   const walk = (node: unknown, path: string): unknown => {
     if (typeof node === "string") {
@@ -24,7 +27,9 @@ export function interpolate(document: unknown, vars: Readonly<Record<string, str
           return value;
         }
         if (fallback !== undefined) return fallback;
-        problems.push(`${path || "(root)"}: \${${name}} is not set; set it in the environment or in env_file`);
+        problems.push(
+          `${path || "(root)"}: \${${name}} is not set; set it in the environment or in env_file`,
+        );
         return match;
       });
     }

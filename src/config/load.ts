@@ -28,10 +28,14 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   try {
     text = await readFile(configPath, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${configPath}: ${(err as NodeJS.ErrnoException).code}`, [], {
-      cause: err,
-      hint: "run `switchyard init` to write one, or pass -c/--config PATH",
-    });
+    throw new ConfigError(
+      `cannot read config file ${configPath}: ${(err as NodeJS.ErrnoException).code}`,
+      [],
+      {
+        cause: err,
+        hint: "run `switchyard init` to write one, or pass -c/--config PATH",
+      },
+    );
   }
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
@@ -80,7 +84,9 @@ async function readEnvFile(file: string, warnings: string[]): Promise<Record<str
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`env_file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`, [], { cause: err });
+    throw new ConfigError(`env_file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`, [], {
+      cause: err,
+    });
   }
   const info = await stat(file);
   if ((info.mode & 0o044) !== 0) {
@@ -88,7 +94,10 @@ async function readEnvFile(file: string, warnings: string[]): Promise<Record<str
   }
   const { vars, problems } = parseEnvFile(text);
   if (problems.length > 0) {
-    throw new ConfigError(`env_file ${file} is malformed`, problems.map((p) => `env_file: ${p}`));
+    throw new ConfigError(
+      `env_file ${file} is malformed`,
+      problems.map((p) => `env_file: ${p}`),
+    );
   }
   for (const value of Object.values(vars)) registerSecret(value);
   return vars;

@@ -49,17 +49,33 @@ function walk(node: JsonSchema, prefix: string, rows: Row[], required: boolean):
   if (variants && variants.every((v) => v.properties?.["kind"])) {
     for (const variant of variants) {
       const kind = String(variant.properties!["kind"]!.const ?? variant.properties!["kind"]!.enum?.[0]);
-      rows.push({ key: `${prefix}.kind`, type: `\`"${kind}"\``, fallback: "", description: `**${prefix} kind ${kind}:**` });
+      rows.push({
+        key: `${prefix}.kind`,
+        type: `\`"${kind}"\``,
+        fallback: "",
+        description: `**${prefix} kind ${kind}:**`,
+      });
       walkProperties(variant, prefix, rows, `${prefix}.kind=${kind}`);
     }
     return;
   }
   if (node.properties) {
-    if (prefix) rows.push({ key: prefix, type: "mapping", fallback: fallback(node, required), description: node.description ?? "" });
+    if (prefix)
+      rows.push({
+        key: prefix,
+        type: "mapping",
+        fallback: fallback(node, required),
+        description: node.description ?? "",
+      });
     walkProperties(node, prefix, rows);
     return;
   }
-  rows.push({ key: prefix, type: typeOf(node), fallback: fallback(node, required), description: escape(node.description ?? "") });
+  rows.push({
+    key: prefix,
+    type: typeOf(node),
+    fallback: fallback(node, required),
+    description: escape(node.description ?? ""),
+  });
 }
 
 function walkProperties(node: JsonSchema, prefix: string, rows: Row[], skipKindOf?: string): void {

@@ -41,7 +41,13 @@ const nginxRouter = z.strictObject({
   pid_file: z.string().default("/run/nginx.pid"),
   verify_timeout: duration.prefault("10s"),
   worker_exit_timeout: duration.prefault("1m"),
-  error_log: z.string().optional(),
+  error_log: z
+    .string()
+    .optional()
+    .meta({ description: "nginx error_log; its last lines are shown when a reload fails" }),
+  access_log: z.string().optional().meta({
+    description: "Access log in `log_format switchyard` (see `init --router nginx`) for traffic counts",
+  }),
 });
 
 const haproxyRouter = z.strictObject({

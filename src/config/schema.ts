@@ -18,7 +18,9 @@ const healthSchema = z.strictObject({
     .meta({ description: "Status that counts as healthy; default: any 2xx" }),
   expect_body: z.string().optional().meta({ description: "Substring the response body must contain" }),
   host: z.string().optional().meta({ description: "Host header sent with each probe (default: localhost)" }),
-  interval: duration.prefault("1s").meta({ description: "Time between probes; the first probe is immediate" }),
+  interval: duration
+    .prefault("1s")
+    .meta({ description: "Time between probes; the first probe is immediate" }),
   timeout: duration.prefault("2s").meta({ description: "Time one probe may take" }),
   deadline: duration.prefault("1m").meta({ description: "The new slot must be healthy by then" }),
   healthy_threshold: z.number().int().min(1).max(100).default(1),
@@ -54,9 +56,9 @@ export const configSchema = z.strictObject({
   health: healthSchema.prefault({}),
   router: routerSchema.prefault({ kind: "builtin" }),
   drain: z.strictObject({ timeout: duration.prefault("30s") }).prefault({}),
-  keep_old: duration
-    .default(0)
-    .meta({ description: "Keep the previous slot running this long for instant rollback (0: stop after drain)" }),
+  keep_old: duration.default(0).meta({
+    description: "Keep the previous slot running this long for instant rollback (0: stop after drain)",
+  }),
   state_dir: z.string().default(".switchyard").meta({ description: "State, history, lock, socket and logs" }),
   hooks: hooksSchema.prefault({}),
 });

@@ -18,7 +18,9 @@ export function adminRequest<T>(
         socketPath,
         method,
         path,
-        headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {},
+        headers: payload
+          ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
+          : {},
         timeout: timeoutMs,
         agent: false,
       },
@@ -31,7 +33,9 @@ export function adminRequest<T>(
           try {
             parsed = text ? JSON.parse(text) : {};
           } catch {
-            return reject(new RouterError(`daemon answered ${method} ${path} with non-JSON: ${text.slice(0, 200)}`));
+            return reject(
+              new RouterError(`daemon answered ${method} ${path} with non-JSON: ${text.slice(0, 200)}`),
+            );
           }
           if ((res.statusCode ?? 500) >= 400) {
             const message = (parsed as { error?: string }).error ?? `HTTP ${res.statusCode}`;
@@ -44,7 +48,11 @@ export function adminRequest<T>(
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs}ms`)));
     req.on("error", (err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT" || err.code === "ECONNREFUSED") {
-        reject(new DaemonUnreachable(`the switchyard daemon is not running (no one at ${socketPath})`, [], { hint: "run `switchyard up`" }));
+        reject(
+          new DaemonUnreachable(`the switchyard daemon is not running (no one at ${socketPath})`, [], {
+            hint: "run `switchyard up`",
+          }),
+        );
       } else {
         reject(new RouterError(`daemon ${method} ${path} failed: ${err.message}`, [], { cause: err }));
       }

@@ -5,7 +5,7 @@ import type { ProxyServer } from "../proxy/proxy-server.js";
 import { isSlotName } from "../types.js";
 import type { DaemonStatus, DrainRequest, MaintenanceRequest } from "./protocol.js";
 
-type Handler = (body: unknown) => Promise<unknown> | unknown;
+type Handler = (body: unknown) => unknown;
 
 /** The admin API on a unix socket; the CLI's only way to move the daemon's traffic. */
 export async function startAdminServer(options: {
@@ -49,7 +49,10 @@ export async function startAdminServer(options: {
     req.on("end", () => {
       const reply = (status: number, value: unknown) => {
         const text = JSON.stringify(value);
-        res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+        res.writeHead(status, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(text),
+        });
         res.end(text);
       };
       const handler = routes[`${req.method} ${(req.url ?? "/").split("?")[0]}`];
@@ -82,5 +85,7 @@ class BadRequest extends Error {}
 
 function isTarget(value: unknown): value is { slot: "blue" | "green"; host: string; port: number } {
   const v = value as Record<string, unknown> | null;
-  return Boolean(v) && isSlotName(v!["slot"]) && typeof v!["host"] === "string" && typeof v!["port"] === "number";
+  return (
+    Boolean(v) && isSlotName(v!["slot"]) && typeof v!["host"] === "string" && typeof v!["port"] === "number"
+  );
 }

@@ -14,7 +14,9 @@ import type { DaemonStatus } from "./protocol.js";
 const START_TIMEOUT_MS = 10_000;
 
 export async function daemonStatus(config: Config): Promise<DaemonStatus | undefined> {
-  return adminRequest<DaemonStatus>(daemonPaths(config).socket, "GET", "/status", undefined, 2_000).catch(() => undefined);
+  return adminRequest<DaemonStatus>(daemonPaths(config).socket, "GET", "/status", undefined, 2_000).catch(
+    () => undefined,
+  );
 }
 
 /** `switchyard up`: start the daemon in the background unless it already answers. Idempotent. */

@@ -18,13 +18,19 @@ const REAP_EVERY_MS = 1_000;
  * `switchyard serve`: the built-in router daemon, in the foreground. Routing is restored from
  * state, so a restarted daemon sends traffic to the app processes that kept running without it.
  */
-export async function serve(config: Config, log: (line: string) => void = (l) => console.log(l)): Promise<void> {
+export async function serve(
+  config: Config,
+  log: (line: string) => void = (l) => console.log(l),
+): Promise<void> {
   if (config.router.kind !== "builtin") {
     throw new RouterError(`serve runs the built-in router, but router.kind is "${config.router.kind}"`);
   }
   const paths = daemonPaths(config);
-  const alive = await adminRequest<DaemonStatus>(paths.socket, "GET", "/status", undefined, 1000).catch(() => undefined);
-  if (alive) throw new RouterError(`a switchyard daemon already runs for ${config.service} (pid ${alive.pid})`);
+  const alive = await adminRequest<DaemonStatus>(paths.socket, "GET", "/status", undefined, 1000).catch(
+    () => undefined,
+  );
+  if (alive)
+    throw new RouterError(`a switchyard daemon already runs for ${config.service} (pid ${alive.pid})`);
 
   const store = new StateStore(config.stateDir);
   await store.ensureDir();
@@ -62,7 +68,9 @@ export async function serve(config: Config, log: (line: string) => void = (l) =>
     onShutdown: () => void shutdown("admin request"),
   });
   await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
-  log(`switchyard daemon ${process.pid} serving ${config.service} on http://${listening.http.host}:${listening.http.port}`);
+  log(
+    `switchyard daemon ${process.pid} serving ${config.service} on http://${listening.http.host}:${listening.http.port}`,
+  );
 
   const reaper = setInterval(() => void reapInBackground(config, store, log), REAP_EVERY_MS);
   reaper.unref();
@@ -81,13 +89,21 @@ export async function serve(config: Config, log: (line: string) => void = (l) =>
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM").then(() => process.exit(0)));
   process.once("SIGINT", () => void shutdown("SIGINT").then(() => process.exit(0)));
-  await new Promise<void>((resolve) => admin.once("close", () => void (stopping ?? shutdown("admin closed")).then(resolve)));
+  await new Promise<void>((resolve) =>
+    admin.once("close", () => void (stopping ?? shutdown("admin closed")).then(resolve)),
+  );
 }
 
-async function reapInBackground(config: Config, store: StateStore, log: (line: string) => void): Promise<void> {
+async function reapInBackground(
+  config: Config,
+  store: StateStore,
+  log: (line: string) => void,
+): Promise<void> {
   try {
     const state = await store.read(config.service);
-    const due = Object.values(state.slots).some((s) => s.status === "warm" && s.warmUntil && Date.parse(s.warmUntil) <= Date.now());
+    const due = Object.values(state.slots).some(
+      (s) => s.status === "warm" && s.warmUntil && Date.parse(s.warmUntil) <= Date.now(),
+    );
     if (!due) return;
     const lock = await acquireLock(config.stateDir, "switchyard serve (keep_old reaper)");
     try {

@@ -13,7 +13,11 @@ export interface DeployRequest {
 }
 
 /** Takes the lock, finishes any interrupted deploy, and runs `body` on the current state. */
-export async function withDeployLock<T>(ctx: DeployContext, command: string, body: (state: State) => Promise<T>): Promise<T> {
+export async function withDeployLock<T>(
+  ctx: DeployContext,
+  command: string,
+  body: (state: State) => Promise<T>,
+): Promise<T> {
   await ctx.store.ensureDir();
   const lock = await acquireLock(ctx.config.stateDir, command);
   try {
@@ -62,9 +66,17 @@ export function rollback(ctx: DeployContext): Promise<PromoteResult> {
     const target = otherSlot(state.active);
     const previous = state.slots[target];
     if (!previous.handle) {
-      throw new DeployError(`rollback failed: ${target} has never run a version; traffic stays on ${state.active}`);
+      throw new DeployError(
+        `rollback failed: ${target} has never run a version; traffic stays on ${state.active}`,
+      );
     }
-    const base = { kind: "rollback", id: newDeployId(), slot: target, from: state.active, version: previous.handle.version } as const;
+    const base = {
+      kind: "rollback",
+      id: newDeployId(),
+      slot: target,
+      from: state.active,
+      version: previous.handle.version,
+    } as const;
     const live = await ctx.runtime.inspect(previous.handle);
     if (live.state === "running" && (previous.status === "warm" || previous.status === "running")) {
       return promote(ctx, state, { ...base, start: "reuse", handle: previous.handle });

@@ -41,7 +41,12 @@ export async function healthGate(ctx: DeployContext, handle: SlotHandle): Promis
   }
 }
 
-async function waitRuntimeHealthy(ctx: DeployContext, handle: SlotHandle, spent: number, signal: AbortSignal): Promise<void> {
+async function waitRuntimeHealthy(
+  ctx: DeployContext,
+  handle: SlotHandle,
+  spent: number,
+  signal: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + Math.max(0, ctx.config.health.deadline - spent);
   let status = await ctx.runtime.healthcheck!(handle);
   while (status === "starting" && Date.now() < deadline && !signal.aborted) {
@@ -65,9 +70,13 @@ async function exitedError(ctx: DeployContext, handle: SlotHandle, exit: SlotLiv
         ? `with code ${exit.exitCode}`
         : `by signal ${exit.signal ?? "unknown"}`
       : "(it vanished)";
-  return new DeployError(`${handle.slot} exited ${how} before it became healthy`, await logDetails(ctx, handle), {
-    hint: `see \`switchyard logs ${handle.slot}\``,
-  });
+  return new DeployError(
+    `${handle.slot} exited ${how} before it became healthy`,
+    await logDetails(ctx, handle),
+    {
+      hint: `see \`switchyard logs ${handle.slot}\``,
+    },
+  );
 }
 
 export async function logDetails(ctx: DeployContext, handle: SlotHandle): Promise<string[]> {

@@ -35,7 +35,10 @@ export function probe(port: number, health: HealthConfig, host = "127.0.0.1"): P
         res.on("end", () => {
           const status = res.statusCode ?? 0;
           const body = Buffer.concat(chunks).toString("utf8");
-          const statusOk = health.expect_status === undefined ? status >= 200 && status < 300 : status === health.expect_status;
+          const statusOk =
+            health.expect_status === undefined
+              ? status >= 200 && status < 300
+              : status === health.expect_status;
           const bodyOk = health.expect_body === undefined || body.includes(health.expect_body);
           resolve({ ok: statusOk && bodyOk, status, body });
         });
@@ -51,14 +54,29 @@ export function probe(port: number, health: HealthConfig, host = "127.0.0.1"): P
 }
 
 export type HealthOutcome =
-  | { readonly healthy: true; readonly attempts: number; readonly elapsedMs: number; readonly last: ProbeResult }
-  | { readonly healthy: false; readonly attempts: number; readonly elapsedMs: number; readonly last: ProbeResult | undefined; readonly aborted: boolean };
+  | {
+      readonly healthy: true;
+      readonly attempts: number;
+      readonly elapsedMs: number;
+      readonly last: ProbeResult;
+    }
+  | {
+      readonly healthy: false;
+      readonly attempts: number;
+      readonly elapsedMs: number;
+      readonly last: ProbeResult | undefined;
+      readonly aborted: boolean;
+    };
 
 /**
  * Probes until `healthy_threshold` consecutive successes, the deadline, or `signal` (e.g. the app
  * exited). The first probe is immediate; later ones every `interval`.
  */
-export async function waitHealthy(port: number, health: HealthConfig, signal: AbortSignal): Promise<HealthOutcome> {
+export async function waitHealthy(
+  port: number,
+  health: HealthConfig,
+  signal: AbortSignal,
+): Promise<HealthOutcome> {
   const started = Date.now();
   const deadline = started + health.deadline;
   let attempts = 0;

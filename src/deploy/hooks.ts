@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import path from "node:path";
 import type { HookConfig, HooksConfig } from "../config/schema.js";
 import type { Reporter } from "../output/reporter.js";
+import { redact } from "../secrets.js";
 
 export type HookName = keyof HooksConfig;
 
@@ -19,7 +22,13 @@ export interface HookResult {
 export async function runHook(
   name: HookName,
   hooks: HooksConfig,
-  options: { cwd: string; env: Record<string, string>; reporter: Reporter },
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    reporter: Reporter;
+    /** Where the output is also appended (redacted), e.g. state_dir/logs/hooks.log. */
+    logFile?: string;
+  },
 ): Promise<HookResult> {
   const hook: HookConfig | undefined = hooks[name];
   if (hook === undefined) return { ran: false, ok: true, exitCode: 0, lastLines: [], timedOut: false };
@@ -31,16 +40,35 @@ export async function runHook(
     detached: true,
   });
   const lastLines: string[] = [];
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (line === "") continue;
-      options.reporter.passthrough(name, line);
-      lastLines.push(line);
-      if (lastLines.length > 20) lastLines.shift();
-    }
+  const log = openHookLog(options.logFile);
+  const emit = (line: string) => {
+    if (line === "") return;
+    options.reporter.passthrough(name, line);
+    log?.write(`${new Date().toISOString()} ${name} | ${redact(line)}\n`);
+    lastLines.push(line);
+    if (lastLines.length > 20) lastLines.shift();
   };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
+  // Whole lines only: a secret split across two chunks would otherwise escape redaction.
+  const lineReader = () => {
+    let partial = "";
+    return {
+      data: (chunk: string) => {
+        const lines = (partial + chunk).split("\n");
+        partial = lines.pop()!;
+        lines.forEach(emit);
+      },
+      end: () => emit(partial),
+    };
+  };
+  const out = lineReader();
+  const err = lineReader();
+  // Decoding on the stream keeps a multi-byte character split across chunks intact.
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", out.data);
+  child.stderr.on("data", err.data);
+  child.stdout.on("end", out.end);
+  child.stderr.on("end", err.end);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -55,5 +83,20 @@ export async function runHook(
     child.once("close", (code) => resolve(code));
   });
   clearTimeout(timer);
+  if (log) {
+    const outcome = timedOut ? `timed out after ${timeout}ms` : `exited with code ${exitCode}`;
+    await new Promise<void>((resolve) =>
+      log.end(`${new Date().toISOString()} ${name} ${outcome}\n`, () => resolve()),
+    );
+  }
   return { ran: true, ok: exitCode === 0 && !timedOut, exitCode, lastLines, timedOut };
+}
+
+function openHookLog(file: string | undefined) {
+  if (!file) return undefined;
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const stream = createWriteStream(file, { flags: "a", mode: 0o600 });
+  // A log that cannot be written must not fail the hook; the output was shown already.
+  stream.on("error", () => undefined);
+  return stream;
 }

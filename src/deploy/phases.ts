@@ -31,7 +31,12 @@ export class PhaseRunner {
     return this.current;
   }
 
-  async run<T>(phase: DeployPhase, label: string, body: () => Promise<T>, describe?: (result: T) => string | undefined): Promise<T> {
+  async run<T>(
+    phase: DeployPhase,
+    label: string,
+    body: () => Promise<T>,
+    describe?: (result: T) => string | undefined,
+  ): Promise<T> {
     await this.save({ ...this.current, deploy: { ...this.progress, phase } });
     const step = this.reporter.step(label);
     const started = Date.now();

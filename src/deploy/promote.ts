@@ -1,5 +1,6 @@
+import path from "node:path";
 import { DeployError, errorMessage, RuntimeError, SwitchyardError } from "../errors.js";
-import type { RouteTarget, TrafficSnapshot } from "../routers/types.js";
+import type { RouteTarget } from "../routers/types.js";
 import type { SlotHandle } from "../runtimes/types.js";
 import type { HistoryEntry, State } from "../state/state.js";
 import { withSlot } from "../state/state.js";
@@ -65,6 +66,7 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
     runHook(name, config.hooks, {
       cwd: config.configDir,
       reporter,
+      logFile: path.join(config.stateDir, "logs", "hooks.log"),
       env: {
         SWITCHYARD_SERVICE: config.service,
         SWITCHYARD_SLOT: plan.slot,
@@ -124,10 +126,16 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
           await runner.save(withSlot(runner.state, plan.slot, { status: "starting", handle: started }));
           return started;
         },
-        (h) => (h.pid ? `pid ${h.pid}` : h.containerId ? `container ${h.containerId.slice(0, 12)}` : undefined),
+        (h) =>
+          h.pid ? `pid ${h.pid}` : h.containerId ? `container ${h.containerId.slice(0, 12)}` : undefined,
       );
       const started = handle;
-      await runner.run("health", `health gate ${plan.slot}`, () => healthGate(ctx, started), (o) => `${o.attempts} probe(s)`);
+      await runner.run(
+        "health",
+        `health gate ${plan.slot}`,
+        () => healthGate(ctx, started),
+        (o) => `${o.attempts} probe(s)`,
+      );
     } else {
       const warm = handle!;
       await runner.run("health", `check warm ${plan.slot}`, async () => {
@@ -137,17 +145,22 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
         }
       });
     }
-    await vetoingHook("pre_switch", { SWITCHYARD_PREVIEW_URL: `http://127.0.0.1:${config.slots[plan.slot].port}` });
+    await vetoingHook("pre_switch", {
+      SWITCHYARD_PREVIEW_URL: `http://127.0.0.1:${config.slots[plan.slot].port}`,
+    });
     const target: RouteTarget = { slot: plan.slot, host: "127.0.0.1", port: config.slots[plan.slot].port };
     await runner.run("switch", `switch traffic to ${plan.slot}`, () => router.switchTo(target));
-    await runner.save({ ...withSlot(runner.state, plan.slot, { status: "running", handle }), active: plan.slot });
+    await runner.save({
+      ...withSlot(runner.state, plan.slot, { status: "running", handle }),
+      active: plan.slot,
+    });
   } catch (err) {
     throw await failBeforeSwitch(ctx, runner, plan, handle, err, hook);
   }
 
   await afterSwitch(ctx, runner, plan, fromHandle, hook);
   const after = await router.traffic().catch(() => undefined);
-  const traffic = trafficDelta(before, after as TrafficSnapshot | undefined);
+  const traffic = trafficDelta(before, after);
   const finished = new Date();
   const result: PromoteResult = {
     id: plan.id,
@@ -165,7 +178,8 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
     await runner.save({ ...runner.state, deploy: null });
   });
   const postDeploy = await hook("post_deploy");
-  if (!postDeploy.ok) reporter.warn(`hook post_deploy exited with code ${postDeploy.exitCode}; the deploy stands`);
+  if (!postDeploy.ok)
+    reporter.warn(`hook post_deploy exited with code ${postDeploy.exitCode}; the deploy stands`);
   return result;
 }
 
@@ -192,26 +206,50 @@ async function afterSwitch(
       await router.switchTo({ slot: plan.from, host: "127.0.0.1", port: config.slots[plan.from].port });
       await runner.save({ ...runner.state, active: plan.from });
       await router.drain(plan.slot, config.drain.timeout).catch(() => undefined);
+      // The rejected version must not keep running unseen (a warm slot rolled back to stays).
+      const rejected = runner.state.slots[plan.slot].handle;
+      if (rejected && plan.start !== "reuse") {
+        await runtime
+          .stop(rejected, stopGrace(config))
+          .catch((e: unknown) => reporter.warn(`could not stop ${plan.slot}: ${errorMessage(e)}`));
+        await runner.save(withSlot(runner.state, plan.slot, { status: "failed", handle: rejected }));
+      }
     }
-    throw await failAfter(ctx, runner, plan, `hook post_switch exited with code ${post.exitCode}; traffic switched back to ${plan.from ?? "nothing"}`, post.lastLines);
+    await hook("on_failure");
+    throw await failAfter(
+      ctx,
+      runner,
+      plan,
+      `hook post_switch exited with code ${post.exitCode}; traffic switched back to ${plan.from ?? "nothing"}`,
+      post.lastLines,
+    );
   }
   if (!plan.from || !fromHandle) return;
   const from = plan.from;
-  await runner.run("drain", `drain ${from}`, () => router.drain(from, config.drain.timeout), (d) =>
-    d.drained ? undefined : `${d.remaining} still in flight at the deadline (${d.note})`,
+  await runner.run(
+    "drain",
+    `drain ${from}`,
+    () => router.drain(from, config.drain.timeout),
+    (d) => (d.drained ? undefined : `${d.remaining} still in flight at the deadline (${d.note})`),
   );
   if (config.keep_old > 0) {
-    await runner.run("retire", `keep ${from} warm`, async () => {
-      const warmUntil = new Date(Date.now() + config.keep_old).toISOString();
-      await runner.save(withSlot(runner.state, from, { status: "warm", handle: fromHandle, warmUntil }));
-    }, () => `until ${new Date(Date.now() + config.keep_old).toLocaleTimeString()}; \`switchyard rollback\` is instant until then`);
+    const warmUntil = new Date(Date.now() + config.keep_old).toISOString();
+    await runner.run(
+      "retire",
+      `keep ${from} warm`,
+      () => runner.save(withSlot(runner.state, from, { status: "warm", handle: fromHandle, warmUntil })),
+      () => `until ${warmUntil.slice(11, 19)} UTC; \`switchyard rollback\` is instant until then`,
+    );
   } else {
     await runner.run("retire", `stop ${from}`, async () => {
       await runtime.stop(fromHandle, stopGrace(config));
       await runner.save(withSlot(runner.state, from, { status: "stopped", handle: fromHandle }));
     });
   }
-  if (runtime.prune) await runtime.prune(Object.values(runner.state.slots).flatMap((s) => (s.handle ? [s.handle] : []))).catch((err: unknown) => reporter.warn(`prune: ${errorMessage(err)}`));
+  if (runtime.prune)
+    await runtime
+      .prune(Object.values(runner.state.slots).flatMap((s) => (s.handle ? [s.handle] : [])))
+      .catch((err: unknown) => reporter.warn(`prune: ${errorMessage(err)}`));
 }
 
 /** Stops the new slot, records the failure and returns the error to throw; traffic never moved. */
@@ -227,24 +265,48 @@ async function failBeforeSwitch(
   const evidence = err instanceof DeployError || err instanceof RuntimeError ? [...err.details] : [];
   if (handle && plan.start !== "reuse") {
     if (evidence.length === 0) evidence.push(...(await logDetails(ctx, handle)));
-    await ctx.runtime
-      .stop(handle, stopGrace(ctx.config))
-      .catch((e: unknown) => reporter.warn(`could not stop ${plan.slot}: ${errorMessage(e)}`));
+    const { runtime } = ctx;
+    await (
+      runtime.discard
+        ? runtime.discard(handle, stopGrace(ctx.config))
+        : runtime.stop(handle, stopGrace(ctx.config))
+    ).catch((e: unknown) => reporter.warn(`could not stop ${plan.slot}: ${errorMessage(e)}`));
     await runner.save(withSlot(runner.state, plan.slot, { status: "failed", handle }));
   } else if (runner.state.slots[plan.slot].status === "starting") {
     await runner.save(withSlot(runner.state, plan.slot, { status: "empty", handle: null }));
   }
-  const where = plan.from ? `traffic stays on ${plan.from}` : "nothing was serving before, nothing serves now";
-  const failure = await failAfter(ctx, runner, plan, `${plan.kind} failed: ${errorMessage(err)}; ${where}`, evidence);
+  const where = plan.from
+    ? `traffic stays on ${plan.from}`
+    : "nothing was serving before, nothing serves now";
+  const failure = await failAfter(
+    ctx,
+    runner,
+    plan,
+    `${plan.kind} failed: ${errorMessage(err)}; ${where}`,
+    evidence,
+  );
   await hook("on_failure");
   const hint = err instanceof SwitchyardError ? err.hint : undefined;
   return new DeployError(failure.message, failure.details, { cause: err, hint });
 }
 
-async function failAfter(ctx: DeployContext, runner: PhaseRunner, plan: PromotePlan, message: string, lines: readonly string[]): Promise<DeployError> {
+async function failAfter(
+  ctx: DeployContext,
+  runner: PhaseRunner,
+  plan: PromotePlan,
+  message: string,
+  lines: readonly string[],
+): Promise<DeployError> {
   const finished = new Date();
   const startedAt = new Date(runner.state.deploy?.startedAt ?? finished);
-  const entry = historyEntry(plan, { durationMs: finished.getTime() - startedAt.getTime(), steps: runner.steps }, startedAt, finished, "failed", message);
+  const entry = historyEntry(
+    plan,
+    { durationMs: finished.getTime() - startedAt.getTime(), steps: runner.steps },
+    startedAt,
+    finished,
+    "failed",
+    message,
+  );
   await ctx.store.appendHistory(entry);
   await runner.save({ ...runner.state, deploy: null });
   return new DeployError(message, lines);

@@ -23,20 +23,32 @@ export async function recoverInterrupted(ctx: DeployContext, state: State): Prom
   let next: State = state;
   const newSlot = next.slots[interrupted.slot];
   if (routed === interrupted.slot) {
-    next = { ...withSlot(next, interrupted.slot, { status: "running", handle: newSlot.handle }), active: interrupted.slot };
+    next = {
+      ...withSlot(next, interrupted.slot, { status: "running", handle: newSlot.handle }),
+      active: interrupted.slot,
+    };
     const old = otherSlot(interrupted.slot);
     const oldState = next.slots[old];
     if (oldState.handle && oldState.status === "running") {
-      await runtime.stop(oldState.handle, stopGrace(config)).catch((e: unknown) => reporter.warn(errorMessage(e)));
+      await runtime
+        .stop(oldState.handle, stopGrace(config))
+        .catch((e: unknown) => reporter.warn(errorMessage(e)));
       next = withSlot(next, old, { status: "stopped", handle: oldState.handle });
     }
     reporter.warn(`${interrupted.slot} had already taken traffic; it stays active`);
   } else {
     if (newSlot.handle) {
-      await runtime.stop(newSlot.handle, stopGrace(config)).catch((e: unknown) => reporter.warn(errorMessage(e)));
+      await runtime
+        .stop(newSlot.handle, stopGrace(config))
+        .catch((e: unknown) => reporter.warn(errorMessage(e)));
     }
-    next = withSlot(next, interrupted.slot, { status: newSlot.handle ? "failed" : "empty", handle: newSlot.handle });
-    reporter.warn(`stopped the half-started ${interrupted.slot}; traffic stays on ${state.active ?? "nothing"}`);
+    next = withSlot(next, interrupted.slot, {
+      status: newSlot.handle ? "failed" : "empty",
+      handle: newSlot.handle,
+    });
+    reporter.warn(
+      `stopped the half-started ${interrupted.slot}; traffic stays on ${state.active ?? "nothing"}`,
+    );
   }
   return store.write({ ...next, deploy: null });
 }

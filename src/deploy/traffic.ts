@@ -8,8 +8,12 @@ export interface TrafficReport {
 }
 
 /** Requests and failures the router saw between two snapshots (both slots, plus unrouted 503s). */
-export function trafficDelta(before: TrafficSnapshot | undefined, after: TrafficSnapshot | undefined): TrafficReport {
-  if (!before || !after) return { available: false, requests: 0, failed: 0, note: "this router cannot count requests" };
+export function trafficDelta(
+  before: TrafficSnapshot | undefined,
+  after: TrafficSnapshot | undefined,
+): TrafficReport {
+  if (!before || !after)
+    return { available: false, requests: 0, failed: 0, note: "this router cannot count requests" };
   let requests = (after.unrouted ?? 0) - (before.unrouted ?? 0);
   let failed = requests;
   for (const slot of ["blue", "green"] as const) {

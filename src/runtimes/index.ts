@@ -4,7 +4,11 @@ import type { Runtime } from "./types.js";
 
 /** runtime.kind -> implementation. Docker and compose are loaded lazily: `process` needs nothing else. */
 export function createRuntime(config: Config): Runtime {
-  const ctx: RuntimeContext = { service: config.service, configDir: config.configDir, stateDir: config.stateDir };
+  const ctx: RuntimeContext = {
+    service: config.service,
+    configDir: config.configDir,
+    stateDir: config.stateDir,
+  };
   const runtime = config.runtime;
   switch (runtime.kind) {
     case "process":
@@ -34,6 +38,10 @@ function lazyRuntime(kind: Runtime["kind"], load: () => Promise<Runtime>): Runti
     inspect: async (h) => (await get()).inspect(h),
     waitExit: async (h, signal) => (await get()).waitExit(h, signal),
     stop: async (h, g) => (await get()).stop(h, g),
+    discard: async (h, g) => {
+      const runtime = await get();
+      await (runtime.discard ? runtime.discard(h, g) : runtime.stop(h, g));
+    },
     logs: async (h, n) => (await get()).logs(h, n),
     healthcheck: async (h) => {
       const runtime = await get();

@@ -88,6 +88,11 @@ export interface Runtime {
   logs(handle: SlotHandle, lines: number): Promise<string[]>;
   /** Can `start` bring back this (previous) version, e.g. from its recorded image digest? */
   canRestart(handle: SlotHandle): boolean;
+  /**
+   * Stop a slot that never took traffic (a failed deploy) and remove what it leaves behind, e.g.
+   * its container, instead of retaining it for rollback. Optional: without it, `stop` is used.
+   */
+  discard?(handle: SlotHandle, graceMs: number): Promise<void>;
   /** Free resources of old stopped slots (retained containers); optional. */
   prune?(keep: readonly SlotHandle[]): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { open, readFile, rm } from "node:fs/promises";
+import { link, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { LockHeldError } from "../errors.js";
@@ -19,28 +19,26 @@ export interface HeldLock {
 }
 
 /**
- * An exclusive deploy lock: a file created with O_EXCL holding owner pid, host and time. A lock
- * whose pid is dead on this host is taken over (with a warning); one from another host never is.
+ * An exclusive deploy lock: a file holding owner pid, host and time. It is written in full to a
+ * private temp file and then hard-linked into place, so the lock never exists half-written and
+ * `link` fails atomically when another process holds it. A lock whose pid is dead on this host is
+ * taken over (with a warning); one from another host never is.
  */
 export async function acquireLock(stateDir: string, command: string): Promise<HeldLock> {
   const file = path.join(stateDir, "deploy.lock");
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: new Date().toISOString(),
+    command,
+  };
   let takenOver: LockOwner | undefined;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      const handle = await open(file, "wx", 0o600);
-      await handle.writeFile(`${JSON.stringify(owner)}\n`);
-      await handle.sync();
-      await handle.close();
-      return { owner, takenOver, release: () => releaseLock(file, owner) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    if (await tryCreate(file, owner)) return { owner, takenOver, release: () => releaseIfOurs(file, owner) };
     const holder = await readOwner(file);
-    if (!holder) continue; // released between our open and our read
+    if (!holder) continue; // released between our link and our read
     if (holder.host === owner.host && !isPidAlive(holder.pid)) {
-      takenOver = holder;
-      await rm(file, { force: true });
+      if (await removeStale(file, holder, owner)) takenOver = holder;
       continue;
     }
     throw new LockHeldError(
@@ -51,17 +49,60 @@ export async function acquireLock(stateDir: string, command: string): Promise<He
   throw new LockHeldError(`could not take the lock ${file}; it keeps changing hands`);
 }
 
+/** Creates `file` with `owner` as its content, or returns false if it already exists. */
+async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
+  const temp = `${file}.${owner.pid}.${process.hrtime.bigint()}.tmp`;
+  await writeFile(temp, `${JSON.stringify(owner)}\n`, { mode: 0o600, flush: true });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/**
+ * Two processes may find the same dead owner at once; without care the slower one would remove
+ * the lock the faster one just took. A second lock file serialises the takeover, and the stale
+ * lock is removed only if it still names the dead owner.
+ */
+async function removeStale(file: string, stale: LockOwner, owner: LockOwner): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  if (!(await tryCreate(guard, owner))) {
+    const guardHolder = await readOwner(guard);
+    if (guardHolder && guardHolder.host === owner.host && !isPidAlive(guardHolder.pid))
+      await rm(guard, { force: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return false;
+  }
+  try {
+    const current = await readOwner(file);
+    if (!current || !sameOwner(current, stale)) return false;
+    await rm(file, { force: true });
+    return true;
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
+
 async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
     return JSON.parse(await readFile(file, "utf8")) as LockOwner;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    // A torn lock file (writer crashed mid-write) has no live owner to protect.
-    return { pid: -1, host: os.hostname(), startedAt: "unknown", command: "unknown" };
+    // Locks are never written in place, so an unreadable one was damaged outside switchyard.
+    return { pid: -1, host: os.hostname(), startedAt: "unknown", command: "unknown (unreadable lock file)" };
   }
 }
 
-async function releaseLock(file: string, owner: LockOwner): Promise<void> {
+function sameOwner(a: LockOwner, b: LockOwner): boolean {
+  return a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt;
+}
+
+async function releaseIfOurs(file: string, owner: LockOwner): Promise<void> {
   const holder = await readOwner(file);
-  if (holder && holder.pid === owner.pid && holder.startedAt === owner.startedAt) await rm(file, { force: true });
+  if (holder && sameOwner(holder, owner)) await rm(file, { force: true });
 }

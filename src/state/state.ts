@@ -75,5 +75,12 @@ export interface HistoryEntry {
   readonly durationMs: number;
   readonly steps: ReadonlyArray<{ readonly name: string; readonly ms: number; readonly ok: boolean }>;
   readonly error?: string | undefined;
-  readonly traffic?: { readonly requests: number; readonly failed: number; readonly available: boolean; readonly note?: string } | undefined;
+  readonly traffic?:
+    | {
+        readonly requests: number;
+        readonly failed: number;
+        readonly available: boolean;
+        readonly note?: string;
+      }
+    | undefined;
 }

@@ -71,7 +71,9 @@ export class StateStore {
       if (!Array.isArray(entries)) throw new Error("not an array");
       return entries as HistoryEntry[];
     } catch (err) {
-      throw new StateError(`${this.historyFile} is corrupt; switchyard will not overwrite it`, { cause: err });
+      throw new StateError(`${this.historyFile} is corrupt; switchyard will not overwrite it`, {
+        cause: err,
+      });
     }
   }
 

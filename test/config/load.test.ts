@@ -47,7 +47,9 @@ describe("loadConfig", () => {
       await writeConfig(dir, `${minimal}health:\n  interval: 500ms\n  deadline: 1m\ndrain:\n  timeout: 2s\n`),
       {},
     );
-    expect([config.health.interval, config.health.deadline, config.drain.timeout]).toEqual([500, 60_000, 2000]);
+    expect([config.health.interval, config.health.deadline, config.drain.timeout]).toEqual([
+      500, 60_000, 2000,
+    ]);
   });
 
   it("names a misspelled key and suggests the right one", async () => {
@@ -56,7 +58,9 @@ describe("loadConfig", () => {
   });
 
   it("names nested key paths and what is expected", async () => {
-    const problems = await problemsOf(`${minimal}health:\n  interval: soon\nslots:\n  blue: { port: 80800 }\n  green: { port: 8081 }\n`);
+    const problems = await problemsOf(
+      `${minimal}health:\n  interval: soon\nslots:\n  blue: { port: 80800 }\n  green: { port: 8081 }\n`,
+    );
     expect(problems).toContain('health.interval: expected a duration such as "500ms", "2s" or "1m"');
     expect(problems.some((p) => p.startsWith("slots.blue.port:"))).toBe(true);
   });
@@ -74,13 +78,18 @@ describe("loadConfig", () => {
   it("interpolates ${VAR} from the environment and treats the value as secret", async () => {
     const yaml = `${minimal.replace('["node", "app.js"]', '["node", "app.js"]\n  env: { GREETING: "${GREETING}", MODE: "${MODE:-prod}" }')}`;
     const config = await loadConfig(await writeConfig(dir, yaml), { GREETING: "hunter2-secret" });
-    expect(config.runtime.kind === "process" && config.runtime.env).toEqual({ GREETING: "hunter2-secret", MODE: "prod" });
+    expect(config.runtime.kind === "process" && config.runtime.env).toEqual({
+      GREETING: "hunter2-secret",
+      MODE: "prod",
+    });
     expect(redact("token=hunter2-secret")).toBe("token=[redacted]");
   });
 
   it("reports an unset variable by key path", async () => {
     const problems = await problemsOf(`${minimal}  env: { API_KEY: "\${API_KEY}" }\n`);
-    expect(problems).toEqual(["runtime.env.API_KEY: ${API_KEY} is not set; set it in the environment or in env_file"]);
+    expect(problems).toEqual([
+      "runtime.env.API_KEY: ${API_KEY} is not set; set it in the environment or in env_file",
+    ]);
   });
 
   it("reads env_file, warns when others can read it, and never echoes its values", async () => {

@@ -23,6 +23,8 @@ export interface RuntimeUnderTest {
   cleanup(): Promise<void>;
   /** Optional extra failing start (bad command, missing image); must make `start` throw RuntimeError. */
   badSpec?(slot: SlotName, port: number): SlotSpec;
+  /** The runtime's restart policy brings a crashed app back (compose `restart: always`). */
+  readonly restartsCrashedApps?: boolean;
   /** Optional: what still exists of a start of `spec` (e.g. containers); [] when nothing. */
   leftovers?(spec: SlotSpec): Promise<string[]>;
 }
@@ -120,7 +122,7 @@ export function runtimeConformance(name: string, makeRuntime: () => Promise<Runt
       const exit = await under.runtime.waitExit(handle, controller.signal);
       clearTimeout(timer);
       expect(exit).toEqual(expect.objectContaining({ state: "exited", exitCode: 3 }));
-      expect((await under.runtime.inspect(handle)).state).not.toBe("running");
+      if (!under.restartsCrashedApps) expect((await under.runtime.inspect(handle)).state).not.toBe("running");
       await under.runtime.stop(handle, 2_000);
     });
 
@@ -145,6 +147,20 @@ export function runtimeConformance(name: string, makeRuntime: () => Promise<Runt
       const again = await start({ ...spec, deployId: `${spec.deployId}-again`, artifact: first.artifact });
       expect(again.artifact).toBe(first.artifact);
       expect(await waitForHealth(port)).toContain("running");
+    });
+
+    it("a failed slot is discarded (or stopped) and leaves nothing of it, as the engine does", async () => {
+      const port = await freePort();
+      const spec = under.spec("green", port, "v1");
+      const handle = await start(spec);
+      await waitForHealth(port);
+      const discard = under.runtime.discard?.bind(under.runtime) ?? under.runtime.stop.bind(under.runtime);
+      await discard(handle, 2_000);
+      expect((await under.runtime.inspect(handle)).state).not.toBe("running");
+      await expectNothingLeft(spec);
+      await expect(fetchHealth(port)).rejects.toThrow();
+      // Twice is harmless: recovery may discard a slot that is already gone.
+      await discard(handle, 2_000);
     });
 
     async function expectNothingLeft(spec: SlotSpec): Promise<void> {
@@ -185,7 +201,11 @@ export async function waitForHealth(port: number, timeoutMs = APP_READY_MS): Pro
   return eventually(() => fetchHealth(port).catch(() => undefined), timeoutMs, `127.0.0.1:${port}/health`);
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what = "condition"): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -31,7 +31,10 @@ describe("core: process runtime + built-in router", () => {
       service: "hello",
       active: "blue",
       daemon: { running: true },
-      slots: { blue: { state: "running", version: "v1", port: project.ports.blue }, green: { state: "empty" } },
+      slots: {
+        blue: { state: "running", version: "v1", port: project.ports.blue },
+        green: { state: "empty" },
+      },
     });
     expect(status["daemon"].pid).toBeGreaterThan(0);
   });
@@ -71,7 +74,9 @@ describe("core: process runtime + built-in router", () => {
     expect(took, "whole rollback command incl. node start-up and drain").toBeLessThan(15_000);
     expect(Number(switchLine![1])).toBeLessThan(1000);
     expect((await getJson(`${project.url}/`)).body["version"]).toBe("v1");
-    const history = JSON.parse((await project.cli(["history", "--json"])).stdout) as Array<Record<string, any>>;
+    const history = JSON.parse((await project.cli(["history", "--json"])).stdout) as Array<
+      Record<string, any>
+    >;
     expect(history.map((h) => [h["kind"], h["outcome"], h["version"]])).toEqual([
       ["rollback", "succeeded", "v1"],
       ["deploy", "succeeded", "v2"],
@@ -84,7 +89,9 @@ describe("core: process runtime + built-in router", () => {
     await project.writeConfig({ version: "v3-broken", env: { HEALTH_STATUS: "503" }, deadline: "2s" });
     const result = await project.cli(["deploy", "--version", "v3-broken"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/deploy failed: green never answered \/health with a 2xx containing 'running' within 2\.00s \(last: HTTP 503 'unhealthy'\); traffic stays on blue/);
+    expect(result.stderr).toMatch(
+      /deploy failed: green never answered \/health with a 2xx containing 'running' within 2\.00s \(last: HTTP 503 'unhealthy'\); traffic stays on blue/,
+    );
     expect(result.stderr).toMatch(/last log lines of green/);
     expect((await getJson(`${project.url}/`)).body["version"]).toBe("v1");
     await expect(fetch(`http://127.0.0.1:${project.ports.green}/health`)).rejects.toThrow();
@@ -108,8 +115,31 @@ describe("core: process runtime + built-in router", () => {
     expect(body).toMatchObject({ version: "v1", pid: appPid });
   });
 
+  it("a slow request and a stream on the old slot complete: drain waits for them", async () => {
+    await project.writeConfig({ version: "v4" });
+    const slow = fetch(`${project.url}/slow?ms=2500`).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as Record<string, unknown>,
+    }));
+    const stream = fetch(`${project.url}/stream?chunks=20&every=100`).then(async (r) => r.text());
+    await new Promise((r) => setTimeout(r, 300));
+    const deploy = await project.cli(["deploy", "--version", "v4"]);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(await slow).toEqual({ status: 200, body: { version: "v1", slept: 2500 } });
+    const lines = (await stream).trim().split("\n");
+    expect(lines).toHaveLength(20);
+    expect(lines.every((l) => l.endsWith("from v1"))).toBe(true);
+    const drain = /✓ drain blue \((\d+(?:\.\d+)?)(ms|s)\)/.exec(deploy.stdout);
+    expect(drain, deploy.stdout).not.toBeNull();
+    const drainMs = drain![2] === "s" ? Number(drain![1]) * 1000 : Number(drain![1]);
+    expect(drainMs).toBeGreaterThan(1500);
+    expect((await getJson(`${project.url}/`)).body["version"]).toBe("v4");
+  });
+
   it("keeps every file it wrote private and parseable", async () => {
-    const state = JSON.parse(await readFile(path.join(project.dir, ".switchyard", "state.json"), "utf8")) as Record<string, any>;
+    const state = JSON.parse(
+      await readFile(path.join(project.dir, ".switchyard", "state.json"), "utf8"),
+    ) as Record<string, any>;
     expect(state["schema"]).toBe(1);
     expect(state["deploy"]).toBeNull();
   });

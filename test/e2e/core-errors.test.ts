@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { isPidAlive, isZombie } from "../../src/util/process.js";
 import { getJson, makeProject } from "../support/project.js";
 
 describe("core: bad input and failures change nothing", () => {
@@ -43,7 +44,9 @@ describe("core: bad input and failures change nothing", () => {
     const result = await project.cli(["deploy", "--version", "crashy"]);
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(result.stderr).toMatch(/blue exited with code 3 before it became healthy; nothing was serving before/);
+    expect(result.stderr).toMatch(
+      /blue exited with code 3 before it became healthy; nothing was serving before/,
+    );
     expect(result.stderr).toMatch(/crashing on purpose/);
   });
 
@@ -54,7 +57,9 @@ describe("core: bad input and failures change nothing", () => {
     expect((await project.cli(["deploy", "--version", "v2"])).code).toBe(0);
     const result = await project.cli(["rollback"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/blue \(v1\) is stopped, and the process runtime cannot start an old version again; traffic stays on green/);
+    expect(result.stderr).toMatch(
+      /blue \(v1\) is stopped, and the process runtime cannot start an old version again; traffic stays on green/,
+    );
     expect(result.stderr).toMatch(/hint: .*keep_old/);
     expect((await getJson(`${project.url}/`)).body["version"]).toBe("v2");
   });
@@ -71,5 +76,36 @@ describe("core: bad input and failures change nothing", () => {
     expect(await readFile(stateFile, "utf8")).toBe("{ not json");
     expect((await getJson(`${project.url}/`)).body["version"]).toBe("v1");
     await writeFile(stateFile, good); // so cleanup's `down` can stop what runs
+  });
+
+  it("a deploy killed mid-way (kill -9) is recovered by the next one: stale lock taken over, half-started slot stopped", async () => {
+    project = await makeProject();
+    expect((await project.cli(["deploy", "--version", "v1"])).code).toBe(0);
+    await project.writeConfig({ version: "v2", env: { READY_DELAY_MS: "60000" } });
+    const child = project.spawn(["deploy", "--version", "v2"]);
+    const stateFile = path.join(project.dir, ".switchyard", "state.json");
+    let phase = "";
+    for (let i = 0; i < 200 && phase !== "health"; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+      phase =
+        (JSON.parse(await readFile(stateFile, "utf8")) as { deploy?: { phase: string } }).deploy?.phase ?? "";
+    }
+    expect(phase).toBe("health");
+    const green = (
+      JSON.parse(await readFile(stateFile, "utf8")) as { slots: { green: { handle: { pid: number } } } }
+    ).slots.green.handle.pid;
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    const status = await project.cli(["status"]);
+    expect(status.stdout).toMatch(/deploy in progress: .* \(health\)/);
+
+    await project.writeConfig({ version: "v3" });
+    const next = await project.cli(["deploy", "--version", "v3"]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/took over a stale lock of pid \d+/);
+    expect(next.stderr).toMatch(/deploy .* \(v2 to green\) was interrupted during "health"; recovering/);
+    expect(next.stderr).toMatch(/stopped the half-started green; traffic stays on blue/);
+    expect(isPidAlive(green) && !isZombie(green)).toBe(false);
+    expect((await getJson(`${project.url}/`)).body["version"]).toBe("v3");
   });
 });

@@ -120,6 +120,30 @@ describe("deploy lock", () => {
     await lock.release();
   });
 
+  it("lets exactly one of many processes racing for it win, also when taking over a dead owner", async () => {
+    const lockModule = new URL("../../dist/src/state/lock.js", import.meta.url).href;
+    const racer = `
+      const { acquireLock } = await import(${JSON.stringify(lockModule)});
+      try { await acquireLock(process.argv[1], "racer"); await new Promise((r) => setTimeout(r, 1500)); process.exit(0); }
+      catch (e) { process.exit(e.exitCode === 3 ? 3 : 1); }`;
+    const race = async () => {
+      const codes = await Promise.all(
+        Array.from({ length: 8 }, () => {
+          const child = spawn(process.execPath, ["--input-type=module", "-e", racer, dir], { stdio: "inherit" });
+          return new Promise<number | null>((r) => child.once("exit", r));
+        }),
+      );
+      return codes.sort();
+    };
+    expect(await race()).toEqual([0, 3, 3, 3, 3, 3, 3, 3]);
+    // All racers are dead now and the winner left its lock behind: a stale lock to take over.
+    await writeFile(
+      path.join(dir, "deploy.lock"),
+      JSON.stringify({ pid: 2 ** 22 + 7, host: os.hostname(), startedAt: "x", command: "dead" }),
+    );
+    expect(await race()).toEqual([0, 3, 3, 3, 3, 3, 3, 3]);
+  });
+
   it("never takes over a lock held by another host", async () => {
     await writeFile(
       path.join(dir, "deploy.lock"),

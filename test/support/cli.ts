@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/switchyard", import.meta.url));
@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (`npm run build` first) as a user would. */
-export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       BIN,
@@ -26,5 +29,14 @@ export function runCli(args: string[], options: { cwd: string; env?: NodeJS.Proc
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+/** Starts the CLI and returns the child, for tests that kill it midway. */
+export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  return spawn(BIN, args, {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    stdio: "ignore",
   });
 }

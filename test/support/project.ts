@@ -2,7 +2,7 @@ import { copyFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../conformance/runtime.conformance.js";
-import { runCli, type CliResult } from "./cli.js";
+import { runCli, spawnCli, type CliResult } from "./cli.js";
 import { tempDir } from "./tmp.js";
 
 const APP = fileURLToPath(new URL("../fixtures/app.mjs", import.meta.url));
@@ -58,6 +58,9 @@ export async function makeProject(options: ProjectOptions = {}) {
     },
     cli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
       return runCli(args, { cwd: dir, env });
+    },
+    spawn(args: string[]) {
+      return spawnCli(args, { cwd: dir });
     },
     async cleanup() {
       await runCli(["down"], { cwd: dir, timeoutMs: 30_000 });

@@ -3,7 +3,9 @@ import os from "node:os";
 import path from "node:path";
 
 /** A temp dir removed by the returned cleanup. */
-export async function tempDir(prefix = "switchyard-test-"): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = "switchyard-test-",
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -1,17 +1,23 @@
+import { redact } from "../../secrets.js";
 import { formatDuration } from "../../config/duration.js";
 import { describeTraffic } from "../../deploy/traffic.js";
 import { UsageError } from "../../errors.js";
 import { StateStore } from "../../state/store.js";
 import { configFor, reporterFor, type GlobalOptions } from "../context.js";
 
-export async function run(globals: GlobalOptions, _args: unknown[], options: Record<string, unknown>): Promise<number> {
+export async function run(
+  globals: GlobalOptions,
+  _args: unknown[],
+  options: Record<string, unknown>,
+): Promise<number> {
   const limit = Number(options["limit"]);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not "${String(options["limit"])}"`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive whole number, not "${String(options["limit"])}"`);
   const reporter = reporterFor(globals);
   const config = await configFor(globals, reporter);
   const entries = (await new StateStore(config.stateDir).history()).slice(-limit).reverse();
   if (globals.json) {
-    process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    process.stdout.write(`${redact(JSON.stringify(entries, null, 2))}\n`);
     return 0;
   }
   if (entries.length === 0) reporter.info("no deploys yet");

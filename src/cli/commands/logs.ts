@@ -7,14 +7,19 @@ import { tailFile } from "../../util/tail.js";
 import { createRuntime } from "../../runtimes/index.js";
 import { configFor, reporterFor, type GlobalOptions } from "../context.js";
 
-export async function run(globals: GlobalOptions, args: unknown[], options: Record<string, unknown>): Promise<number> {
+export async function run(
+  globals: GlobalOptions,
+  args: unknown[],
+  options: Record<string, unknown>,
+): Promise<number> {
   const lines = Number(options["lines"]);
   if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`--lines must be a positive whole number`);
   const reporter = reporterFor(globals);
   const config = await configFor(globals, reporter);
   const which = (args[0] as string | undefined) ?? undefined;
   if (which === "daemon") {
-    for (const line of await tailFile(daemonPaths(config).logFile, lines)) reporter.passthrough("daemon", line);
+    for (const line of await tailFile(daemonPaths(config).logFile, lines))
+      reporter.passthrough("daemon", line);
     return 0;
   }
   const state = await new StateStore(config.stateDir).read(config.service);

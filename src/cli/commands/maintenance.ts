@@ -4,9 +4,14 @@ import { withDeployLock } from "../../deploy/engine.js";
 import { UsageError } from "../../errors.js";
 import { deployContext, type GlobalOptions } from "../context.js";
 
-export async function run(globals: GlobalOptions, args: unknown[], options: Record<string, unknown>): Promise<number> {
+export async function run(
+  globals: GlobalOptions,
+  args: unknown[],
+  options: Record<string, unknown>,
+): Promise<number> {
   const on = args[0] === "on";
-  const message = (options["message"] as string | undefined) ?? "We are down for maintenance and will be back shortly.";
+  const message =
+    (options["message"] as string | undefined) ?? "We are down for maintenance and will be back shortly.";
   const ctx = await deployContext(globals);
   if (ctx.config.router.kind !== "builtin") {
     throw new UsageError(`maintenance needs the built-in router; router.kind is ${ctx.config.router.kind}`);
@@ -15,6 +20,8 @@ export async function run(globals: GlobalOptions, args: unknown[], options: Reco
     await adminRequest(daemonPaths(ctx.config).socket, "POST", "/maintenance", { on, message });
     await ctx.store.write({ ...state, maintenance: on ? { message } : null });
   });
-  ctx.reporter.info(on ? `maintenance on: every request gets 503 "${message}"` : "maintenance off: traffic flows again");
+  ctx.reporter.info(
+    on ? `maintenance on: every request gets 503 "${message}"` : "maintenance off: traffic flows again",
+  );
   return 0;
 }

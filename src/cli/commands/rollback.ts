@@ -6,9 +6,10 @@ import { deployContext, type GlobalOptions } from "../context.js";
 export async function run(globals: GlobalOptions): Promise<number> {
   const ctx = await deployContext(globals);
   const result = await rollback(ctx);
-  ctx.reporter.event("result", { ...result });
   ctx.reporter.info(
     `rolled back to ${result.slot} (${result.version}) in ${formatDuration(result.durationMs)}; ${describeTraffic(result.traffic)}`,
   );
+  // --json: the result is the last event, so CI can read the final line.
+  ctx.reporter.event("result", { ...result });
   return 0;
 }

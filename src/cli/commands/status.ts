@@ -1,3 +1,4 @@
+import { redact } from "../../secrets.js";
 import { daemonStatus } from "../../daemon/lifecycle.js";
 import { createRuntime } from "../../runtimes/index.js";
 import { StateStore } from "../../state/store.js";
@@ -8,10 +9,24 @@ export interface StatusReport {
   readonly service: string;
   readonly active: SlotName | null;
   readonly router: { readonly kind: string; readonly routesTo?: SlotName | null | undefined };
-  readonly daemon: { readonly running: boolean; readonly pid: number | null; readonly listen?: string | undefined };
+  readonly daemon: {
+    readonly running: boolean;
+    readonly pid: number | null;
+    readonly listen?: string | undefined;
+  };
   readonly maintenance: boolean;
   readonly deployInProgress: { readonly id: string; readonly phase: string } | null;
-  readonly slots: Record<SlotName, { state: string; port: number; version: string | null; pid: number | null; since: string | null; warmUntil?: string | undefined }>;
+  readonly slots: Record<
+    SlotName,
+    {
+      state: string;
+      port: number;
+      version: string | null;
+      pid: number | null;
+      since: string | null;
+      warmUntil?: string | undefined;
+    }
+  >;
 }
 
 export async function run(globals: GlobalOptions): Promise<number> {
@@ -47,10 +62,12 @@ export async function run(globals: GlobalOptions): Promise<number> {
     slots,
   };
   if (globals.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${redact(JSON.stringify(report, null, 2))}\n`);
     return 0;
   }
-  const lines = [`${report.service}: ${report.active ? `serving from ${report.active}` : "nothing deployed"}`];
+  const lines = [
+    `${report.service}: ${report.active ? `serving from ${report.active}` : "nothing deployed"}`,
+  ];
   if (config.router.kind === "builtin") {
     lines.push(
       daemon
@@ -61,11 +78,16 @@ export async function run(globals: GlobalOptions): Promise<number> {
     lines.push(`  router: ${config.router.kind}`);
   }
   if (report.maintenance) lines.push("  maintenance: ON (`switchyard maintenance off` to end it)");
-  if (report.deployInProgress) lines.push(`  deploy in progress: ${report.deployInProgress.id} (${report.deployInProgress.phase})`);
+  if (report.deployInProgress)
+    lines.push(`  deploy in progress: ${report.deployInProgress.id} (${report.deployInProgress.phase})`);
   for (const slot of SLOTS) {
     const s = slots[slot];
     const mark = report.active === slot ? "*" : " ";
-    const extra = [s.version, s.pid ? `pid ${s.pid}` : null, s.warmUntil && s.state === "warm" ? `warm until ${s.warmUntil}` : null]
+    const extra = [
+      s.version,
+      s.pid ? `pid ${s.pid}` : null,
+      s.warmUntil && s.state === "warm" ? `warm until ${s.warmUntil}` : null,
+    ]
       .filter(Boolean)
       .join(", ");
     lines.push(`${mark} ${slot.padEnd(5)} :${s.port}  ${s.state}${extra ? `  (${extra})` : ""}`);

@@ -11,6 +11,8 @@ export async function run(globals: GlobalOptions): Promise<number> {
   const { status, started } = await ensureDaemon(config);
   const target = status.target ? `${status.target.slot} (port ${status.target.port})` : "nothing yet";
   reporter.event("daemon", { ...status, started });
-  reporter.info(`daemon ${started ? "started" : "already running"}: pid ${status.pid}, http://${status.listen.http} -> ${target}`);
+  reporter.info(
+    `daemon ${started ? "started" : "already running"}: pid ${status.pid}, http://${status.listen.http} -> ${target}`,
+  );
   return 0;
 }

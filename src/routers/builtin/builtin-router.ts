@@ -15,7 +15,10 @@ export function createBuiltinRouter(config: Config): Router {
     },
     async status() {
       const status = await adminRequest<DaemonStatus>(socket, "GET", "/status");
-      return { active: status.target?.slot ?? null, detail: { pid: status.pid, target: status.target, listen: status.listen } };
+      return {
+        active: status.target?.slot ?? null,
+        detail: { pid: status.pid, target: status.target, listen: status.listen },
+      };
     },
     async switchTo(target) {
       await adminRequest(socket, "PUT", "/target", target);

@@ -41,9 +41,13 @@ export function createProcessRuntime(config: ProcessRuntimeConfig, ctx: RuntimeC
 
     async start(spec: SlotSpec): Promise<SlotHandle> {
       if (!(await canBind(spec.port))) {
-        throw new RuntimeError(`port ${spec.port} (slot ${spec.slot}) is already in use by another process`, [], {
-          hint: `stop whatever listens on ${spec.port} (\`ss -ltnp 'sport = :${spec.port}'\`) or change slots.${spec.slot}.port`,
-        });
+        throw new RuntimeError(
+          `port ${spec.port} (slot ${spec.slot}) is already in use by another process`,
+          [],
+          {
+            hint: `stop whatever listens on ${spec.port} (\`ss -ltnp 'sport = :${spec.port}'\`) or change slots.${spec.slot}.port`,
+          },
+        );
       }
       mkdirSync(path.dirname(spec.logFile), { recursive: true });
       if (existsSync(spec.logFile)) renameSync(spec.logFile, `${spec.logFile}.1`);
@@ -61,9 +65,13 @@ export function createProcessRuntime(config: ProcessRuntimeConfig, ctx: RuntimeC
         child.once("error", resolve);
       });
       if (spawned || child.pid === undefined) {
-        throw new RuntimeError(`cannot start ${config.command.join(" ")}: ${spawned?.message ?? "no pid"}`, [], {
-          hint: "check runtime.command and runtime.cwd",
-        });
+        throw new RuntimeError(
+          `cannot start ${config.command.join(" ")}: ${spawned?.message ?? "no pid"}`,
+          [],
+          {
+            hint: "check runtime.command and runtime.cwd",
+          },
+        );
       }
       child.unref();
       const pid = child.pid;

@@ -1,0 +1,205 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderNginxBenchConfig } from "./nginx-config.js";
+import { childPids, cpuMicros, rssMb, startProcess, type Started } from "./processes.js";
+import { runWrk, type WrkResult } from "./wrk.js";
+
+/** How to run the comparison; every run is bounded by `seconds` per measurement. */
+export interface ProxyOverheadOptions {
+  readonly seconds?: number;
+  readonly connections?: number;
+  /** Connections for the memory measurement of the built-in proxy. */
+  readonly rssConnections?: number;
+  /** Rounds of direct/builtin/nginx; figures are averaged over them. */
+  readonly rounds?: number;
+  /** Extra node flags for the proxy process, e.g. ["--max-semi-space-size=4"] (smaller heap). */
+  readonly proxyNodeFlags?: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
+/** One wrk run plus the CPU the measured process spent per request (its own process only). */
+export type MeasuredRun = WrkResult & { readonly cpuUsPerRequest: number };
+
+export interface ProxyOverheadResult {
+  readonly machine: {
+    readonly nproc: number;
+    readonly cpu: string;
+    readonly node: string;
+    readonly nginx: string;
+  };
+  readonly connections: number;
+  readonly seconds: number;
+  readonly proxyNodeFlags: readonly string[];
+  /** 1-minute load average before the run: other work on the machine skews every figure. */
+  readonly loadAverageBefore: number;
+  readonly direct: MeasuredRun[];
+  readonly builtin: MeasuredRun[];
+  readonly nginx: MeasuredRun[];
+  readonly ratios: { readonly requestsPerSec: number; readonly p99: number; readonly cpuPerRequest: number };
+  readonly rss: { readonly connections: number; readonly idleMb: number; readonly peakMb: number };
+  readonly targetsMet: { readonly requestsPerSec: boolean; readonly p99: boolean; readonly rss: boolean };
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Promise<ProxyOverheadResult> {
+  const seconds = options.seconds ?? 10;
+  const connections = options.connections ?? 50;
+  const rssConnections = options.rssConnections ?? 200;
+  const rounds = options.rounds ?? 2;
+  const log = options.log ?? (() => undefined);
+  const prefix = mkdtempSync(path.join(os.tmpdir(), "switchyard-bench-nginx-"));
+  const started: Started[] = [];
+  const loadAverageBefore = round2(os.loadavg()[0] ?? 0);
+  try {
+    const appPort = await freePort();
+    const app = await startProcess(
+      process.execPath,
+      [path.join(repoRoot, "test/fixtures/app.mjs")],
+      /listening/,
+      {
+        ...process.env,
+        PORT: String(appPort),
+        APP_VERSION: "bench",
+      },
+    );
+    started.push(app);
+    const proxyChild = path.join(repoRoot, "dist/bench/proxy-overhead/proxy-child.js");
+    const proxyArgs = [...(options.proxyNodeFlags ?? []), proxyChild, String(appPort)];
+    const proxy = await startProcess(process.execPath, proxyArgs, /listening (\d+)/);
+    started.push(proxy);
+    const proxyPort = Number(proxy.match[1]);
+    const nginxPort = await freePort();
+    for (const dir of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(prefix, dir));
+    const confFile = path.join(prefix, "nginx.conf");
+    writeFileSync(confFile, renderNginxBenchConfig(prefix, nginxPort, appPort));
+    started.push(await startNginx(confFile, prefix, nginxPort));
+
+    const urls = {
+      direct: `http://127.0.0.1:${appPort}/`,
+      builtin: `http://127.0.0.1:${proxyPort}/`,
+      nginx: `http://127.0.0.1:${nginxPort}/`,
+    };
+    const nginxMaster = started.at(-1)!.child.pid!;
+    const pids = {
+      direct: app.child.pid!,
+      builtin: proxy.child.pid!,
+      nginx: childPids(nginxMaster)[0] ?? nginxMaster,
+    };
+    const results: Record<keyof typeof urls, MeasuredRun[]> = { direct: [], builtin: [], nginx: [] };
+    for (const name of Object.keys(urls) as (keyof typeof urls)[]) await runWrk(urls[name], connections, 2); // warm up
+    for (let round = 0; round < rounds; round += 1) {
+      for (const name of Object.keys(urls) as (keyof typeof urls)[]) {
+        const cpuBefore = cpuMicros(pids[name]);
+        const wrk = await runWrk(urls[name], connections, seconds);
+        const cpuUsPerRequest = Math.round((cpuMicros(pids[name]) - cpuBefore) / Math.max(1, wrk.requests));
+        const result = { ...wrk, cpuUsPerRequest };
+        log(
+          `${name} round ${round + 1}: ${result.requestsPerSec} req/s, p99 ${result.p99Ms} ms, ` +
+            `${cpuUsPerRequest} µs CPU/request, errors ${result.errors}`,
+        );
+        results[name].push(result);
+      }
+    }
+    const idleMb = rssMb(proxy.child.pid!);
+    let peakMb = idleMb;
+    const sampler = setInterval(() => (peakMb = Math.max(peakMb, rssMb(proxy.child.pid!))), 100);
+    await runWrk(urls.builtin, rssConnections, Math.min(seconds, 10)).finally(() => clearInterval(sampler));
+    peakMb = Math.max(peakMb, rssMb(proxy.child.pid!));
+    log(`builtin RSS at ${rssConnections} connections: peak ${peakMb} MB (idle ${idleMb} MB)`);
+
+    const mean = (list: MeasuredRun[], pick: (r: MeasuredRun) => number): number =>
+      list.reduce((sum, r) => sum + pick(r), 0) / list.length;
+    const ratios = {
+      requestsPerSec: round2(
+        mean(results.builtin, (r) => r.requestsPerSec) / mean(results.nginx, (r) => r.requestsPerSec),
+      ),
+      p99: round2(mean(results.builtin, (r) => r.p99Ms) / mean(results.nginx, (r) => r.p99Ms)),
+      cpuPerRequest: round2(
+        mean(results.builtin, (r) => r.cpuUsPerRequest) / mean(results.nginx, (r) => r.cpuUsPerRequest),
+      ),
+    };
+    return {
+      machine: machine(),
+      connections,
+      seconds,
+      proxyNodeFlags: options.proxyNodeFlags ?? [],
+      loadAverageBefore,
+      ...results,
+      ratios,
+      rss: { connections: rssConnections, idleMb, peakMb },
+      targetsMet: { requestsPerSec: ratios.requestsPerSec >= 0.8, p99: ratios.p99 <= 1.5, rss: peakMb <= 80 },
+    };
+  } finally {
+    for (const process of started.reverse()) await process.stop().catch(() => undefined);
+    rmSync(prefix, { recursive: true, force: true });
+  }
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function machine(): ProxyOverheadResult["machine"] {
+  const nginxVersion = spawnSync("nginx", ["-v"], { encoding: "utf8" }).stderr; // nginx -v prints to stderr
+  return {
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    nginx: nginxVersion.trim() || "nginx",
+  };
+}
+
+/** nginx in the foreground (`daemon off` in its config), own prefix; ready once its port answers. */
+async function startNginx(confFile: string, prefix: string, port: number): Promise<Started> {
+  const child = spawn("nginx", ["-c", confFile, "-p", prefix], { stdio: "ignore" });
+  const stop = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { child, match: /x/.exec("x")!, stop };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms (nginx did not start?)`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const proxyNodeFlags = process.env.BENCH_PROXY_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  const result = await runProxyOverhead({ seconds, proxyNodeFlags, log: (line) => console.error(line) });
+  console.log(JSON.stringify(result, null, 2));
+}
