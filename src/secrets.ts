@@ -26,6 +26,11 @@ export function redactDeep<T>(value: T): T {
   return JSON.parse(redact(JSON.stringify(value))) as T;
 }
 
+/** The registered values, to hand to a process that did not load the config itself (the daemon). */
+export function registeredSecrets(): string[] {
+  return [...secrets];
+}
+
 export function clearSecretsForTests(): void {
   secrets.clear();
 }

@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { routerSchema } from "../../src/config/router-schema.js";
+import { DAEMON_NODE_FLAGS } from "../../src/daemon/node-flags.js";
 import { renderNginxBenchConfig } from "./nginx-config.js";
 import { childPids, cpuMicros, rssMb, startProcess, type Started } from "./processes.js";
 import { runWrk, type WrkResult } from "./wrk.js";
@@ -70,7 +72,13 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
     );
     started.push(app);
     const proxyChild = path.join(repoRoot, "dist/bench/proxy-overhead/proxy-child.js");
-    const proxyArgs = [...(options.proxyNodeFlags ?? []), proxyChild, String(appPort)];
+    const routerConfig = routerSchema.parse({ kind: "builtin", listen: "127.0.0.1:0" });
+    const proxyArgs = [
+      ...(options.proxyNodeFlags ?? DAEMON_NODE_FLAGS),
+      proxyChild,
+      String(appPort),
+      JSON.stringify(routerConfig),
+    ];
     const proxy = await startProcess(process.execPath, proxyArgs, /listening (\d+)/);
     started.push(proxy);
     const proxyPort = Number(proxy.match[1]);
@@ -128,7 +136,7 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
       machine: machine(),
       connections,
       seconds,
-      proxyNodeFlags: options.proxyNodeFlags ?? [],
+      proxyNodeFlags: options.proxyNodeFlags ?? DAEMON_NODE_FLAGS,
       loadAverageBefore,
       ...results,
       ratios,
@@ -199,7 +207,7 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const proxyNodeFlags = process.env.BENCH_PROXY_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  const proxyNodeFlags = process.env.BENCH_PROXY_NODE_FLAGS?.split(" ").filter(Boolean);
   const result = await runProxyOverhead({ seconds, proxyNodeFlags, log: (line) => console.error(line) });
   console.log(JSON.stringify(result, null, 2));
 }

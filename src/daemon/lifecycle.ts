@@ -8,6 +8,7 @@ import { RouterError } from "../errors.js";
 import { isPidAlive, sleep } from "../util/process.js";
 import { tailFile } from "../util/tail.js";
 import { adminRequest } from "./admin-client.js";
+import { DAEMON_NODE_FLAGS } from "./node-flags.js";
 import { daemonPaths } from "./paths.js";
 import type { DaemonStatus } from "./protocol.js";
 
@@ -26,12 +27,16 @@ export async function ensureDaemon(config: Config): Promise<{ status: DaemonStat
   const paths = daemonPaths(config);
   mkdirSync(path.dirname(paths.logFile), { recursive: true, mode: 0o700 });
   const logFd = openSync(paths.logFile, "a", 0o600);
-  const child = spawn(process.execPath, [cliEntry(), "serve", "--config", config.configPath], {
-    detached: true,
-    stdio: ["ignore", logFd, logFd],
-    cwd: config.configDir,
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    [...DAEMON_NODE_FLAGS, cliEntry(), "serve", "--config", config.configPath],
+    {
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+      cwd: config.configDir,
+      env: process.env,
+    },
+  );
   closeSync(logFd);
   child.unref();
   let exited: number | null | undefined;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { errorMessage } from "../errors.js";
 import { fail, ok, type CheckResult } from "./types.js";
 
-/** undici 7 (the built-in proxy's client) needs Node 20.18.1 or newer. */
+/** The oldest Node switchyard supports: package.json `engines`, the README and CI agree on it. */
 export const MIN_NODE = [20, 18, 1] as const;
 
 export function checkNodeVersion(version: string = process.versions.node): CheckResult {

@@ -1,3 +1,4 @@
+import { DAEMON_NODE_FLAGS } from "../daemon/node-flags.js";
 import type { InitAnswers } from "./answers.js";
 
 /**
@@ -19,6 +20,7 @@ export function renderSystemdUnit(a: InitAnswers, options: { user?: string } = {
     "Type=simple",
     `User=${user}`,
     `WorkingDirectory=${a.deployDir}`,
+    `Environment=NODE_OPTIONS=${DAEMON_NODE_FLAGS.join(" ")}`,
     `ExecStart=/usr/bin/env switchyard serve --config ${a.deployDir}/switchyard.yml`,
     "Restart=always",
     "RestartSec=2",

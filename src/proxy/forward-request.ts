@@ -1,14 +1,20 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Transform, type TransformCallback } from "node:stream";
-import type { Dispatcher } from "undici";
 import type { RouteTarget } from "../routers/types.js";
 import type { SlotName } from "../types.js";
 import type { TrafficCounters } from "./counters.js";
 import { sendErrorPage } from "./respond.js";
-import { clientResponseHeaders, upstreamRequestHeaders } from "./forward-headers.js";
+import { upstreamRequestHeaders } from "./forward-headers.js";
+import { ResponseRelay } from "./response-relay.js";
 import { declaredBodyLength, originFormPath } from "./request-guard.js";
-import type { UpstreamPools } from "./upstream-pool.js";
+import {
+  UpstreamError,
+  type ExchangeHandler,
+  type OutgoingRequest,
+  type UpstreamConnection,
+} from "./upstream/connection.js";
+import type { UpstreamPools } from "./upstream/pool.js";
 
 /** What forwarding one request needs from the server around it. */
 export interface ForwardContext {
@@ -36,9 +42,6 @@ export interface ExchangeRecord {
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
-/** Connection-level failures after connecting; a stale keep-alive socket shows up as one of these. */
-const RESET_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
-const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 class BodyTooLarge extends Error {}
 
@@ -77,26 +80,28 @@ export function forwardRequest(
     newRequestId: randomUUID,
   });
   const hasBody = bodyLength === "chunked" || bodyLength > 0;
-  const body = hasBody ? req.pipe(new BodyLimiter(ctx.maxBodySize)) : null;
   const method = req.method ?? "GET";
-  const options: Dispatcher.DispatchOptions = {
-    path: originFormPath(req.url ?? "/"),
+  const request: OutgoingRequest = {
     method,
+    path: originFormPath(req.url ?? "/"),
     headers,
-    body,
-    idempotent: IDEMPOTENT.has(method) && !hasBody,
+    body: hasBody ? req.pipe(new BodyLimiter(ctx.maxBodySize)) : null,
+    chunked: bodyLength === "chunked",
   };
+  const idempotent = IDEMPOTENT.has(method) && !hasBody;
+  const pool = ctx.pools.get(target.host, target.port);
 
-  let headersSent = false;
+  let connection: UpstreamConnection | null = null;
   let failed = false;
   let retried = false;
-  let bytes = 0;
-  let abortUpstream: ((err?: Error) => void) | undefined;
-  let resumeUpstream: () => void = () => undefined;
+  const relay = new ResponseRelay(res, ctx.closing, {
+    pause: () => connection?.pause(),
+    resume: () => connection?.resume(),
+  });
 
   ctx.counters.requestStarted(target.slot);
   res.once("close", () => {
-    if (!res.writableFinished) abortUpstream?.(new Error("client went away"));
+    if (!res.writableFinished) connection?.abort();
     ctx.counters.requestFinished(target.slot, failed);
     ctx.onDone?.({
       slot: target.slot,
@@ -104,39 +109,30 @@ export function forwardRequest(
       url: req.url ?? "",
       status: res.statusCode,
       ms: Date.now() - started,
-      bytes,
+      bytes: relay.bytes,
       remote,
       failed,
     });
   });
+  /** ServerResponse refuses a bad header name or value from the app: that is the app's 502. */
+  const guarded = (step: () => void): void => {
+    if (res.destroyed || res.writableEnded) return;
+    try {
+      step();
+    } catch (err) {
+      connection?.abort();
+      handler.onError(new UpstreamError((err as Error).message, "protocol", false, false));
+    }
+  };
 
-  const handler: Dispatcher.DispatchHandler = {
-    onConnect(abort) {
-      abortUpstream = abort;
-      if (res.destroyed) abort(new Error("client went away"));
-    },
-    onHeaders(status, rawHeaders, resume, statusText) {
-      if (status < 200) return true; // 100 Continue and 103 Early Hints stay between proxy and app
-      headersSent = true;
-      const out = clientResponseHeaders(rawHeaders);
-      if (ctx.closing()) out.push("connection", "close");
-      resumeUpstream = resume;
-      if (statusText) res.writeHead(status, statusText, out);
-      else res.writeHead(status, out);
-      return true;
-    },
-    onData(chunk) {
-      bytes += chunk.length;
-      if (res.write(chunk)) return true;
-      res.once("drain", resumeUpstream);
-      return false;
-    },
-    onComplete() {
-      res.end();
-    },
+  const handler: ExchangeHandler = {
+    onHead: (head) => guarded(() => relay.onHead(head)),
+    onBody: (chunk) => guarded(() => relay.onBody(chunk)),
+    onFlush: () => guarded(() => relay.onFlush()),
+    onEnd: () => guarded(() => relay.onEnd()),
     onError(err) {
       if (res.destroyed) return; // the client left first; nothing to answer
-      if (headersSent) {
+      if (res.headersSent) {
         failed = true;
         res.destroy(err);
         return;
@@ -145,24 +141,26 @@ export function forwardRequest(
         sendErrorPage(req, res, 413, `The request body is larger than ${ctx.maxBodySize} bytes.`, true);
         return;
       }
-      const code = (err as { code?: string }).code ?? "";
+      const upstream = err instanceof UpstreamError ? err : null;
       // Retry once on a brand-new connection: safe because the request is idempotent, has no body
-      // and no response byte arrived (RFC 9110 9.2.2). Never for POST or any request with a body.
-      if (!retried && options.idempotent && RESET_CODES.has(code)) {
+      // and no response byte arrived on a reused socket (RFC 9110 9.2.2). Never for POST or any
+      // request with a body.
+      if (!retried && idempotent && upstream?.failure === "reset" && upstream.reusedSocket) {
         retried = true;
-        const client = ctx.pools.fresh(target.host, target.port);
-        client.dispatch(options, handler);
-        res.once("close", () => void client.close().catch(() => undefined));
+        connection = pool.fresh();
+        connection.send(request, handler);
         return;
       }
       failed = true;
-      const timedOut = TIMEOUT_CODES.has(code);
-      const status = timedOut ? 504 : 502;
+      const timedOut = upstream?.failure === "timeout" || upstream?.failure === "connect-timeout";
       const why = timedOut
         ? `The ${target.slot} app did not answer in time.`
-        : `The ${target.slot} app could not be reached (${code || err.message}).`;
-      sendErrorPage(req, res, status, why, hasBody);
+        : upstream && upstream.failure !== "protocol"
+          ? `The ${target.slot} app could not be reached (${err.message}).`
+          : `The ${target.slot} app sent an invalid response (${err.message}).`;
+      sendErrorPage(req, res, timedOut ? 504 : 502, why, hasBody);
     },
   };
-  ctx.pools.get(target.host, target.port).dispatch(options, handler);
+  connection = pool.acquire();
+  connection.send(request, handler);
 }

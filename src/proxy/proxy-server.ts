@@ -14,7 +14,7 @@ import { listenError, parseListen } from "./listen-address.js";
 import { handleRequest, handleUpgrade, type HandlerContext } from "./request-handler.js";
 import { CertificateWatcher, loadCertificate, TLS_DEFAULTS } from "./tls.js";
 import type { UpgradeContext } from "./upgrade.js";
-import { originKey, UpstreamPools } from "./upstream-pool.js";
+import { originKey, UpstreamPools } from "./upstream/pool.js";
 
 /** How the daemon builds the built-in proxy. */
 export interface ProxyServerOptions {
@@ -39,6 +39,8 @@ export type ProxyDrainResult = DrainResult & { readonly closedUpgrades: number }
 
 /** How often Node checks header and request timeouts (its default, 30 s, lets slowloris linger). */
 const TIMEOUT_CHECK_MS = 500;
+/** Response heads from the apps may be larger than the clients' (cookies, CSP); nginx allows 4-8k by default. */
+const UPSTREAM_MAX_HEAD_SIZE = 64 * 1024;
 
 /**
  * The built-in reverse proxy: an http(s) listener forwarding every request to one target slot.
@@ -65,6 +67,7 @@ export class ProxyServer {
       connectMs: config.upstream_connect_timeout,
       responseMs: config.upstream_timeout,
       idleMs: config.upstream_idle_timeout,
+      maxHeadSize: UPSTREAM_MAX_HEAD_SIZE,
     });
     const forward: ForwardContext = {
       pools: this.pools,

@@ -56,7 +56,9 @@ describe("init renderers", () => {
 
   it("renders a systemd unit that runs `switchyard serve` with the deployed config and restarts it", () => {
     const unit = renderSystemdUnit({ ...defaultAnswers("shop"), deployDir: "/srv/shop" });
-    expect(unit).toContain("ExecStart=/usr/bin/env switchyard serve --config /srv/shop/switchyard.yml\n");
+    expect(unit).toContain(
+      "Environment=NODE_OPTIONS=--max-semi-space-size=4\nExecStart=/usr/bin/env switchyard serve --config /srv/shop/switchyard.yml\n",
+    );
     expect(unit).toContain("WorkingDirectory=/srv/shop\n");
     expect(unit).toContain("Restart=always\n");
     expect(unit).toContain("After=network-online.target docker.service\n");

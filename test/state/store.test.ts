@@ -129,7 +129,9 @@ describe("deploy lock", () => {
     const race = async () => {
       const codes = await Promise.all(
         Array.from({ length: 8 }, () => {
-          const child = spawn(process.execPath, ["--input-type=module", "-e", racer, dir], { stdio: "inherit" });
+          const child = spawn(process.execPath, ["--input-type=module", "-e", racer, dir], {
+            stdio: "inherit",
+          });
           return new Promise<number | null>((r) => child.once("exit", r));
         }),
       );

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { renderRequestHead } from "../../src/proxy/upstream/connection.js";
+import {
+  ResponseParseError,
+  ResponseParser,
+  type ResponseHead,
+} from "../../src/proxy/upstream/response-parser.js";
+
+interface Parsed {
+  heads: ResponseHead[];
+  body: string;
+  done: boolean;
+  reusable: boolean;
+  leftover: number;
+}
+
+/** Feeds `pieces` one after another (splitting every piece into single bytes with `bytewise`). */
+function parse(
+  pieces: string[],
+  options: { noBody?: boolean; bytewise?: boolean; eof?: boolean } = {},
+): Parsed {
+  const heads: ResponseHead[] = [];
+  let body = "";
+  const parser = new ResponseParser(
+    { onHead: (head) => heads.push(head), onBody: (chunk) => (body += chunk.toString("latin1")) },
+    { noBody: options.noBody ?? false, maxHeadSize: 1024 },
+  );
+  let leftover = 0;
+  const chunks = options.bytewise ? pieces.join("").split("") : pieces;
+  for (const chunk of chunks) leftover += parser.feed(Buffer.from(chunk, "latin1"));
+  if (options.eof) parser.end();
+  return { heads, body, done: parser.done, reusable: parser.canReuse, leftover };
+}
+
+const json = '{"ok":true}';
+
+describe("upstream response parser", () => {
+  it("frames a Content-Length body, in one piece or byte by byte", () => {
+    const response = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json}`;
+    for (const bytewise of [false, true]) {
+      const out = parse([response], { bytewise });
+      expect(out).toMatchObject({ body: json, done: true, reusable: true, leftover: 0 });
+      expect(out.heads).toHaveLength(1);
+      expect(out.heads[0]).toMatchObject({
+        status: 200,
+        statusText: "OK",
+        framing: "length",
+        headers: ["Content-Type", "application/json", "Content-Length", String(json.length)],
+      });
+    }
+  });
+
+  it("decodes a chunked body with extensions and trailers, also split byte by byte", () => {
+    const response =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "5;name=x\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n";
+    for (const bytewise of [false, true]) {
+      const out = parse([response], { bytewise });
+      expect(out).toMatchObject({ body: "hello, world", done: true, reusable: true });
+      expect(out.heads[0]!.framing).toBe("chunked");
+    }
+  });
+
+  it("skips 100 Continue and 103 Early Hints before the final head", () => {
+    const out = parse([
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n",
+      "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+    ]);
+    expect(out.heads.map((h) => h.status)).toEqual([201]);
+    expect(out.body).toBe("ok");
+  });
+
+  it("reads no body for HEAD, 204 and 304 whatever the headers say", () => {
+    expect(parse(["HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n"], { noBody: true })).toMatchObject({
+      body: "",
+      done: true,
+      reusable: true,
+    });
+    expect(parse(["HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"]).done).toBe(true);
+    expect(parse(["HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n"]).done).toBe(true);
+  });
+
+  it("reads a body without length until the connection closes, and never reuses that socket", () => {
+    const out = parse(["HTTP/1.1 200 OK\r\n\r\npart one, ", "part two"], { eof: true });
+    expect(out).toMatchObject({ body: "part one, part two", done: true, reusable: false });
+    expect(out.heads[0]!.framing).toBe("close");
+  });
+
+  it("honours Connection: close, HTTP/1.0 keep-alive rules and the app's Keep-Alive timeout", () => {
+    expect(parse(["HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"]).reusable).toBe(false);
+    expect(parse(["HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"]).reusable).toBe(false);
+    const kept = parse([
+      "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n\r\n",
+    ]);
+    expect(kept.reusable).toBe(true);
+    expect(kept.heads[0]!.keepAliveTimeoutS).toBe(5);
+  });
+
+  it("reports bytes after the end of the response as left over", () => {
+    expect(parse(["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"]).leftover).toBe(5);
+  });
+
+  it("refuses what it cannot frame for certain", () => {
+    const bad = [
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n",
+      "HTTP/2 200\r\n\r\n",
+      "HTTP/1.1 OK\r\n\r\n",
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n",
+      `HTTP/1.1 200 OK\r\nX-Big: ${"b".repeat(2000)}\r\n\r\n`,
+    ];
+    for (const response of bad) expect(() => parse([response]), response).toThrow(ResponseParseError);
+  });
+
+  it("treats a connection closed mid-body as an error, not as the end", () => {
+    expect(() => parse(["HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"], { eof: true })).toThrow(
+      /closed the connection mid-response/,
+    );
+  });
+
+  it("never reuses a socket whose response had both Transfer-Encoding and Content-Length", () => {
+    const out = parse([
+      "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+    ]);
+    expect(out).toMatchObject({ body: "ok", done: true, reusable: false });
+  });
+});
+
+describe("upstream request head", () => {
+  it("renders the request line, the headers in order, and chunked framing when asked", () => {
+    expect(
+      renderRequestHead({
+        method: "POST",
+        path: "/a?b=1",
+        headers: ["Host", "x", "x-real-ip", "1.2.3.4"],
+        chunked: true,
+      }),
+    ).toBe("POST /a?b=1 HTTP/1.1\r\nHost: x\r\nx-real-ip: 1.2.3.4\r\ntransfer-encoding: chunked\r\n\r\n");
+    expect(renderRequestHead({ method: "GET", path: "/", headers: [], chunked: false })).toBe(
+      "GET / HTTP/1.1\r\n\r\n",
+    );
+  });
+});
