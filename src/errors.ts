@@ -45,10 +45,8 @@ export class UsageError extends SwitchyardError {
   override readonly exitCode = ExitCode.usage;
 }
 
-/** A deploy or rollback did not complete; traffic stays on the slot that served before. */
-export class DeployError extends SwitchyardError {
-  override readonly exitCode = ExitCode.deployFailed;
-  /** Extra evidence: last health response, exit code, last log lines. */
+/** An error with evidence: last health response, exit code, last log lines, a tool's output. */
+export abstract class DetailedError extends SwitchyardError {
   readonly details: readonly string[];
   constructor(
     message: string,
@@ -58,6 +56,11 @@ export class DeployError extends SwitchyardError {
     super(message, options);
     this.details = details;
   }
+}
+
+/** A deploy or rollback did not complete; traffic stays on the slot that served before. */
+export class DeployError extends DetailedError {
+  override readonly exitCode = ExitCode.deployFailed;
 }
 
 export class LockHeldError extends SwitchyardError {
@@ -70,30 +73,10 @@ export class StateError extends SwitchyardError {
 }
 
 /** A runtime (process, docker, compose) could not do what was asked. */
-export class RuntimeError extends SwitchyardError {
-  readonly details: readonly string[];
-  constructor(
-    message: string,
-    details: readonly string[] = [],
-    options?: { cause?: unknown; hint?: string },
-  ) {
-    super(message, options);
-    this.details = details;
-  }
-}
+export class RuntimeError extends DetailedError {}
 
 /** A router (builtin, nginx, haproxy) could not apply or verify a change. */
-export class RouterError extends SwitchyardError {
-  readonly details: readonly string[];
-  constructor(
-    message: string,
-    details: readonly string[] = [],
-    options?: { cause?: unknown; hint?: string },
-  ) {
-    super(message, options);
-    this.details = details;
-  }
-}
+export class RouterError extends DetailedError {}
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { nginxConfHead } from "../lib/nginx-conf.js";
 import { spawnGroup, runCommand, waitForHttp, type GroupProcess } from "../lib/processes.js";
 
 /**
@@ -9,18 +10,7 @@ import { spawnGroup, runCommand, waitForHttp, type GroupProcess } from "../lib/p
  */
 export function renderSeedNginxConf(prefix: string, listenPort: number): string {
   const p = (name: string) => path.join(prefix, name);
-  return `worker_processes 1;
-pid ${p("nginx.pid")};
-error_log ${p("error.log")} warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${p("tmp/body")};
-  proxy_temp_path ${p("tmp/proxy")};
-  fastcgi_temp_path ${p("tmp/fastcgi")};
-  uwsgi_temp_path ${p("tmp/uwsgi")};
-  scgi_temp_path ${p("tmp/scgi")};
-  server {
+  return `${nginxConfHead(prefix)}  server {
     include ${p("service-url.inc")};
     listen 127.0.0.1:${listenPort};
     location / {

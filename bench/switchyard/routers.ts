@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { nginxConfHead } from "../lib/nginx-conf.js";
 import { freePort } from "../lib/ports.js";
 import { runCommand, spawnGroup, waitForHttp } from "../lib/processes.js";
 import { childPids } from "../lib/proc-stats.js";
@@ -19,19 +20,7 @@ export async function builtinSetup(): Promise<RouterSetup> {
 
 /** nginx as a user would set it up for switchyard: an upstream from the include file switchyard owns. */
 export function renderNginxMainConf(prefix: string, listenPort: number, includeFile: string): string {
-  const p = (name: string) => path.join(prefix, name);
-  return `worker_processes 1;
-pid ${p("nginx.pid")};
-error_log ${p("error.log")} warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${p("tmp/body")};
-  proxy_temp_path ${p("tmp/proxy")};
-  fastcgi_temp_path ${p("tmp/fastcgi")};
-  uwsgi_temp_path ${p("tmp/uwsgi")};
-  scgi_temp_path ${p("tmp/scgi")};
-  include ${includeFile};
+  return `${nginxConfHead(prefix)}  include ${includeFile};
   server {
     listen 127.0.0.1:${listenPort};
     location / {

@@ -1,4 +1,4 @@
-import { ConfigError, DeployError, ExitCode, RouterError, RuntimeError, SwitchyardError } from "../errors.js";
+import { ConfigError, DetailedError, ExitCode, SwitchyardError } from "../errors.js";
 import { redact } from "../secrets.js";
 import type { GlobalOptions } from "./context.js";
 
@@ -6,11 +6,7 @@ import type { GlobalOptions } from "./context.js";
 export function handleError(err: unknown, globals: Partial<GlobalOptions>): number {
   if (err instanceof SwitchyardError) {
     const details =
-      err instanceof ConfigError
-        ? err.problems
-        : err instanceof DeployError || err instanceof RuntimeError || err instanceof RouterError
-          ? err.details
-          : [];
+      err instanceof ConfigError ? err.problems : err instanceof DetailedError ? err.details : [];
     if (globals.json) {
       const payload = {
         event: "error",

@@ -72,6 +72,13 @@ program
   .action(verb(() => import("./commands/logs.js")));
 
 program
+  .command("adopt")
+  .description("first run only: take over the container already serving on a slot port as the active slot")
+  .argument("<container>", "name or id of the running container (e.g. the seed's server-a)")
+  .option("--slot <slot>", "blue | green (default: the slot whose port it publishes)")
+  .action(verb(() => import("./commands/adopt.js")));
+
+program
   .command("serve")
   .description("run the built-in router daemon in the foreground (for systemd)")
   .action(verb(() => import("./commands/serve.js")));

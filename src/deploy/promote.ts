@@ -1,5 +1,5 @@
 import path from "node:path";
-import { DeployError, errorMessage, RuntimeError, SwitchyardError } from "../errors.js";
+import { DeployError, DetailedError, errorMessage, SwitchyardError } from "../errors.js";
 import type { RouteTarget } from "../routers/types.js";
 import type { SlotHandle } from "../runtimes/types.js";
 import type { HistoryEntry, State } from "../state/state.js";
@@ -262,7 +262,7 @@ async function failBeforeSwitch(
   hook: (name: HookName) => ReturnType<typeof runHook>,
 ): Promise<SwitchyardError> {
   const { reporter } = ctx;
-  const evidence = err instanceof DeployError || err instanceof RuntimeError ? [...err.details] : [];
+  const evidence = err instanceof DetailedError ? [...err.details] : [];
   if (handle && plan.start !== "reuse") {
     if (evidence.length === 0) evidence.push(...(await logDetails(ctx, handle)));
     const { runtime } = ctx;

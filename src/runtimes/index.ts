@@ -49,6 +49,11 @@ function lazyRuntime(kind: Runtime["kind"], load: () => Promise<Runtime>): Runti
     },
     // canRestart is synchronous and only needs the handle: a recorded artifact means restartable.
     canRestart: (h) => (ready ? ready.canRestart(h) : h.artifact !== undefined),
+    adopt: async (name) => {
+      const runtime = await get();
+      if (!runtime.adopt) throw new Error(`the ${kind} runtime cannot adopt`);
+      return runtime.adopt(name);
+    },
     prune: async (keep) => {
       const runtime = await get();
       await runtime.prune?.(keep);

@@ -37,6 +37,9 @@ export interface SlotHandle {
   readonly logFile?: string | undefined;
 }
 
+/** A running app found by `adopt`; the engine decides which slot it becomes. */
+export type AdoptedApp = Omit<SlotHandle, "slot">;
+
 export type SlotLiveness =
   | { readonly state: "running" }
   | { readonly state: "exited"; readonly exitCode: number | null; readonly signal?: string | null }
@@ -93,6 +96,11 @@ export interface Runtime {
    * its container, instead of retaining it for rollback. Optional: without it, `stop` is used.
    */
   discard?(handle: SlotHandle, graceMs: number): Promise<void>;
+  /**
+   * Take over an app this tool did not start, running under `name` (a container), for `adopt`.
+   * Nothing about it changes. Optional: the process runtime has nothing to find apps by.
+   */
+  adopt?(name: string): Promise<AdoptedApp>;
   /** Free resources of old stopped slots (retained containers); optional. */
   prune?(keep: readonly SlotHandle[]): Promise<void>;
 }

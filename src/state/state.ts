@@ -62,7 +62,7 @@ export function withSlot(state: State, slot: SlotName, next: SlotState): State {
 
 export interface HistoryEntry {
   readonly id: string;
-  readonly kind: "deploy" | "rollback";
+  readonly kind: "deploy" | "rollback" | "adopt";
   readonly outcome: "succeeded" | "failed";
   readonly version: string;
   readonly artifact?: string | undefined;

@@ -76,8 +76,11 @@ describe.runIf(available)("docker runtime: containers (real engine)", () => {
     const foreign = await findForeignListener(port, world.service, engine);
     expect(foreign).toMatchObject({ name: foreignName, state: "running", service: undefined });
 
-    const adopted = await adoptContainer(foreignName, "blue", engine);
-    expect(adopted).toMatchObject({ kind: "docker", slot: "blue", port, artifact: pinned });
+    const adopted = { ...(await world.runtime.adopt!(foreignName)), slot: "blue" as const };
+    expect(adopted).toMatchObject({ kind: "docker", port, artifact: pinned });
+    await expect(adoptContainer("no-such-container-here", "docker", engine)).rejects.toThrow(
+      /no container named no-such-container-here/,
+    );
     expect(await world.runtime.inspect(adopted)).toEqual({ state: "running" });
     expect(world.runtime.canRestart(adopted)).toBe(true);
     await world.runtime.stop(adopted, 1_000);

@@ -23,6 +23,14 @@ describe("core: bad input and failures change nothing", () => {
     await expect(fetch(`${project.url}/`)).rejects.toThrow();
   });
 
+  it("adopt with the process runtime: exit 2, saying it works with docker and compose, nothing started", async () => {
+    project = await makeProject();
+    const result = await project.cli(["adopt", "server-a"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("the process runtime cannot adopt a running app");
+    await expect(fetch(`${project.url}/`)).rejects.toThrow();
+  });
+
   it("two deploys at once: the second exits 3 naming the first", async () => {
     project = await makeProject({ env: { READY_DELAY_MS: "2500" } });
     const first = project.cli(["deploy", "--version", "slow"]);

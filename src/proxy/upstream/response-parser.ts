@@ -75,22 +75,14 @@ export class ResponseParser {
         case "head":
           offset = this.readHead(data, offset);
           break;
-        case "length": {
-          const take = Math.min(this.remaining, data.length - offset);
-          this.remaining -= take;
-          this.sink.onBody(data.subarray(offset, offset + take));
-          offset += take;
+        case "length":
+          offset = this.readCounted(data, offset);
           if (this.remaining === 0) this.finish();
           break;
-        }
-        case "chunk-data": {
-          const take = Math.min(this.remaining, data.length - offset);
-          this.remaining -= take;
-          this.sink.onBody(data.subarray(offset, offset + take));
-          offset += take;
+        case "chunk-data":
+          offset = this.readCounted(data, offset);
           if (this.remaining === 0) this.phase = "chunk-end";
           break;
-        }
         case "chunk-size":
         case "chunk-end":
         case "trailers":
@@ -227,6 +219,14 @@ export class ResponseParser {
       throw new ResponseParseError(`invalid chunk size ${JSON.stringify(size.slice(0, 20))}`);
     this.remaining = parseInt(size, 16);
     this.phase = this.remaining === 0 ? "trailers" : "chunk-data";
+  }
+
+  /** Hands on up to `remaining` body bytes; returns the new offset. */
+  private readCounted(data: Buffer, offset: number): number {
+    const take = Math.min(this.remaining, data.length - offset);
+    this.remaining -= take;
+    this.sink.onBody(data.subarray(offset, offset + take));
+    return offset + take;
   }
 
   /** Reads one CRLF-terminated line of the chunked framing; returns the new offset. */

@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from "node:fs/promises";
+import { adoptContainer } from "../docker/adopt.js";
 import path from "node:path";
 import type { ComposeRuntimeConfig } from "../../config/runtime-schema.js";
 import { RuntimeError } from "../../errors.js";
@@ -171,6 +172,7 @@ export function createComposeRuntime(config: ComposeRuntimeConfig, ctx: RuntimeC
       });
     },
     discard: (handle, graceMs) => discardContainer(engine, handle, graceMs),
+    adopt: (name) => adoptContainer(name, "compose", engine),
     healthcheck: (handle) => containerHealth(engine, handle),
     logs: (handle, lines) => slotLogs(engine, handle, lines),
     canRestart: (handle) => typeof handle.artifact === "string" && handle.artifact.includes("@sha256:"),

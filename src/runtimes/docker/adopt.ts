@@ -1,6 +1,5 @@
 import { RuntimeError } from "../../errors.js";
-import type { SlotName } from "../../types.js";
-import type { SlotHandle } from "../types.js";
+import type { AdoptedApp } from "../types.js";
 import { EngineClient } from "./engine-client.js";
 import { inspectContainer, type ContainerInfo } from "./containers.js";
 import { LABELS } from "./render-create.js";
@@ -13,9 +12,9 @@ import { LABELS } from "./render-create.js";
  */
 export async function adoptContainer(
   nameOrId: string,
-  slot: SlotName,
+  kind: "docker" | "compose",
   engine: EngineClient = new EngineClient(),
-): Promise<SlotHandle> {
+): Promise<AdoptedApp> {
   const info = await inspectContainer(engine, nameOrId);
   if (!info) {
     throw new RuntimeError(`no container named ${nameOrId}`, [], {
@@ -37,8 +36,7 @@ export async function adoptContainer(
   const image = await engine.json<{ RepoDigests?: string[] }>({ path: `/images/${info.Image}/json` });
   const labels = info.Config.Labels ?? {};
   return {
-    kind: "docker",
-    slot,
+    kind,
     port,
     version: labels[LABELS.version] ?? `adopted ${info.Config.Image}`,
     deployId: labels[LABELS.deployId] ?? `adopted-${info.Id.slice(0, 12)}`,

@@ -1,4 +1,5 @@
 import type { DockerRuntimeConfig } from "../../config/runtime-schema.js";
+import { adoptContainer } from "./adopt.js";
 import { RuntimeError, errorMessage } from "../../errors.js";
 import type { PrepareOptions, PrepareResult, Runtime, SlotHandle, SlotSpec } from "../types.js";
 import { EngineClient, EngineError } from "./engine-client.js";
@@ -148,6 +149,7 @@ export function createDockerRuntime(config: DockerRuntimeConfig, ctx: RuntimeCon
     waitExit: (handle, signal) => waitForContainerExit(engine, handle, signal),
     stop,
     discard: (handle, graceMs) => discardContainer(engine, handle, graceMs),
+    adopt: (name) => adoptContainer(name, "docker", engine),
     healthcheck: (handle) => containerHealth(engine, handle),
     logs: (handle, lines) => slotLogs(engine, handle, lines),
     canRestart: (handle) => typeof handle.artifact === "string" && handle.artifact.includes("@sha256:"),
