@@ -9,9 +9,9 @@ export async function run(
   options: Record<string, unknown>,
 ): Promise<number> {
   const name = String(args[0]);
-  const slot = options["slot"];
+  const slot = options["slot"] as string | undefined;
   if (slot !== undefined && !isSlotName(slot))
-    throw new UsageError(`--slot must be blue or green, not ${String(slot)}`);
+    throw new UsageError(`--slot must be blue or green, not ${slot}`);
   const ctx = await deployContext(globals);
   const result = await adopt(ctx, name, slot);
   ctx.reporter.info(
