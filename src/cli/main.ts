@@ -2,6 +2,14 @@ import { Command, CommanderError, Option } from "commander";
 import { handleError } from "./handle-error.js";
 import type { GlobalOptions } from "./context.js";
 
+// A reader that goes away (CI's ssh session drops, `| head`) must not kill a deploy half-way:
+// output is best effort, the deploy's state and history are what count.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+  });
+}
+
 /** One verb per module, loaded only when that verb runs. */
 type Verb = (
   globals: GlobalOptions,

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, type CliResult } from "../support/cli.js";
 import { makeProject } from "../support/project.js";
@@ -136,5 +136,21 @@ describe("machine-readable and quiet output", () => {
     expect(pipe.code, pipe.stderr).toBe(0);
     expect(pipe.stdout + pipe.stderr).not.toContain(ESC);
     expect(pipe.stdout).toMatch(/✓ health gate \w+: \d+ probe\(s\) \(\d+(ms|\.\d+s|s)\)/);
+  });
+
+  it("a reader that goes away mid-deploy (closed pipe) does not stop the deploy", async () => {
+    const child = spawn(BIN, ["deploy", "--version", "v9", "--force"], {
+      cwd: project.dir,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.once("data", () => child.stdout.destroy());
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(stderr).not.toContain("EPIPE");
+    expect(code).toBe(0);
+    const history = JSON.parse((await project.cli(["history", "--json"])).stdout);
+    expect(history[0]).toMatchObject({ version: "v9", outcome: "succeeded" });
   });
 });
