@@ -35,6 +35,8 @@ describe("secrets are redacted everywhere switchyard writes", () => {
     await writeConfig(`v1-${fromFile}`, "true");
   });
   afterAll(async () => {
+    // `down` needs the config, and the config needs the secrets it interpolates.
+    await project?.cli(["down"], env);
     await project?.cleanup();
   });
 
