@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Transform, type TransformCallback } from "node:stream";
+import { Transform, type Readable, type TransformCallback } from "node:stream";
 import type { RouteTarget } from "../routers/types.js";
 import type { SlotName } from "../types.js";
 import type { TrafficCounters } from "./counters.js";
@@ -8,12 +8,8 @@ import { sendErrorPage } from "./respond.js";
 import { upstreamRequestHeaders } from "./forward-headers.js";
 import { ResponseRelay } from "./response-relay.js";
 import { declaredBodyLength, originFormPath } from "./request-guard.js";
-import {
-  UpstreamError,
-  type ExchangeHandler,
-  type OutgoingRequest,
-  type UpstreamConnection,
-} from "./upstream/connection.js";
+import type { UpstreamConnection } from "./upstream/connection.js";
+import { UpstreamError, type ExchangeHandler, type OutgoingRequest } from "./upstream/types.js";
 import type { UpstreamPools } from "./upstream/pool.js";
 
 /** What forwarding one request needs from the server around it. */
@@ -58,6 +54,16 @@ class BodyLimiter extends Transform {
   }
 }
 
+/**
+ * The request body, failing once it passes `limit`. Its error is also caught here for good: after
+ * the app answered early, the rest of the body is read and dropped, and may still overflow.
+ */
+function limitedBody(req: IncomingMessage, limit: number): Readable {
+  const limiter = new BodyLimiter(limit);
+  limiter.on("error", () => undefined);
+  return req.pipe(limiter);
+}
+
 /** Streams one request to `target` and its response back; counts it against the target's slot. */
 export function forwardRequest(
   ctx: ForwardContext,
@@ -85,7 +91,7 @@ export function forwardRequest(
     method,
     path: originFormPath(req.url ?? "/"),
     headers,
-    body: hasBody ? req.pipe(new BodyLimiter(ctx.maxBodySize)) : null,
+    body: hasBody ? limitedBody(req, ctx.maxBodySize) : null,
     chunked: bodyLength === "chunked",
   };
   const idempotent = IDEMPOTENT.has(method) && !hasBody;
@@ -129,9 +135,18 @@ export function forwardRequest(
     onHead: (head) => guarded(() => relay.onHead(head)),
     onBody: (chunk) => guarded(() => relay.onBody(chunk)),
     onFlush: () => guarded(() => relay.onFlush()),
-    onEnd: () => guarded(() => relay.onEnd()),
+    onEnd: () => {
+      connection = null;
+      guarded(() => relay.onEnd());
+    },
     onError(err) {
+      connection = null;
       if (res.destroyed) return; // the client left first; nothing to answer
+      const upstream = err instanceof UpstreamError ? err : null;
+      if (upstream?.failure === "client-stalled") {
+        res.destroy(); // the client stopped reading: its loss, not the app's failure
+        return;
+      }
       if (res.headersSent) {
         failed = true;
         res.destroy(err);
@@ -141,7 +156,6 @@ export function forwardRequest(
         sendErrorPage(req, res, 413, `The request body is larger than ${ctx.maxBodySize} bytes.`, true);
         return;
       }
-      const upstream = err instanceof UpstreamError ? err : null;
       // Retry once on a brand-new connection: safe because the request is idempotent, has no body
       // and no response byte arrived on a reused socket (RFC 9110 9.2.2). Never for POST or any
       // request with a body.

@@ -150,6 +150,11 @@ describe("upstream connect timeout", () => {
         expect(reply.status).toBe(504);
         expect(Date.now() - started).toBeLessThan(3000);
         expect(slowConnect.proxy.traffic().slots.green).toMatchObject({ failures: 1, inFlight: 0 });
+        // A request with a body gets the same connect timeout, also while its upload is unsent.
+        const postStarted = Date.now();
+        const post = await request(slowConnect.port, "/", { method: "POST", body: "p".repeat(100_000) });
+        expect(post.status).toBe(504);
+        expect(Date.now() - postStarted).toBeLessThan(3000);
       } finally {
         await slowConnect.proxy.stop(100);
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderRequestHead } from "../../src/proxy/upstream/connection.js";
+import { renderRequestHead } from "../../src/proxy/upstream/request-head.js";
 import {
   ResponseParseError,
   ResponseParser,

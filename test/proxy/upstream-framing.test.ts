@@ -150,4 +150,122 @@ describe("proxy to app framing (raw app on loopback)", () => {
       await echo.close();
     }
   });
+
+  it("re-frames a large chunked upload intact (every chunk's framing is written)", async () => {
+    const server = http.createServer((req, res) => {
+      let received = 0;
+      req.on("data", (c: Buffer) => (received += c.length));
+      req.on("end", () => res.end(String(received)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { proxy: other, port: otherPort } = await startProxy();
+    other.setTarget({ slot: "green", host: "127.0.0.1", port: (server.address() as AddressInfo).port });
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port: otherPort, method: "POST", path: "/" }, (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve(body));
+        });
+        req.on("error", reject);
+        req.write(Buffer.alloc(100_000, 120));
+        req.end(Buffer.alloc(50_000, 121));
+      });
+      expect(reply).toBe("150000");
+    } finally {
+      await other.stop(100);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("survives an app that answers before reading a body that then grows past max_body_size", async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(401, { "content-length": 2 });
+      res.end("no");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { proxy: other, port: otherPort } = await startProxy({ max_body_size: "1k" });
+    other.setTarget({ slot: "green", host: "127.0.0.1", port: (server.address() as AddressInfo).port });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port: otherPort, method: "POST", path: "/" }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", () => undefined);
+        req.write("x".repeat(600));
+        setTimeout(() => req.end("y".repeat(5_000)), 100);
+        setTimeout(() => reject(new Error("no answer")), 5_000);
+      });
+      expect(status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Still alive and serving.
+      expect((await request(otherPort, "/again")).status).toBe(401);
+    } finally {
+      await other.stop(100);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("after a large response to a slow client, the reused upstream socket serves the next request", async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 97);
+    const server = http.createServer((req, res) => {
+      if (req.url === "/big") res.end(big);
+      else res.end("small");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { proxy: other, port: otherPort } = await startProxy({ upstream_timeout: "3s" });
+    other.setTarget({ slot: "green", host: "127.0.0.1", port: (server.address() as AddressInfo).port });
+    const slow = net.connect(otherPort, "127.0.0.1", () =>
+      slow.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"),
+    );
+    try {
+      let got = 0;
+      const done = new Promise<void>((resolve) => {
+        slow.on("data", (d: Buffer) => {
+          got += d.length;
+          slow.pause();
+          setTimeout(() => slow.resume(), 5);
+          if (got >= big.length) resolve();
+        });
+      });
+      slow.on("error", () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the app's part is over by now
+      const started = Date.now();
+      expect((await request(otherPort, "/small")).body).toBe("small");
+      expect(Date.now() - started).toBeLessThan(1000);
+      await done;
+      expect(other.traffic().slots.green).toMatchObject({ failures: 0 });
+    } finally {
+      slow.destroy();
+      await other.stop(100);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("a client that stops reading is cut off after upstream_timeout, not counted as the app's failure", async () => {
+    const big = Buffer.alloc(32 * 1024 * 1024, 97);
+    const server = http.createServer((_req, res) => res.end(big));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { proxy: other, port: otherPort } = await startProxy({ upstream_timeout: "1s" });
+    other.setTarget({ slot: "green", host: "127.0.0.1", port: (server.address() as AddressInfo).port });
+    try {
+      const stalled = net.connect(otherPort, "127.0.0.1", () =>
+        stalled.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+      );
+      stalled.pause();
+      stalled.on("error", () => undefined);
+      let got = 0;
+      setTimeout(() => {
+        stalled.on("data", (d: Buffer) => (got += d.length));
+        stalled.resume();
+      }, 1_800);
+      await new Promise<void>((resolve) => stalled.once("close", () => resolve()));
+      expect(got).toBeLessThan(big.length);
+      expect(other.traffic().slots.green).toMatchObject({ failures: 0, inFlight: 0 });
+    } finally {
+      await other.stop(100);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });

@@ -1,55 +1,14 @@
 import net from "node:net";
-import type { Readable } from "node:stream";
+import { pipeRequestBody } from "./request-body.js";
+import { renderRequestHead } from "./request-head.js";
 import { ResponseParseError, ResponseParser, type ResponseHead } from "./response-parser.js";
-
-/** Why an exchange with the app failed; the proxy turns it into 502 or 504. */
-export type UpstreamFailure = "refused" | "connect-timeout" | "timeout" | "reset" | "protocol";
-
-export class UpstreamError extends Error {
-  override readonly name = "UpstreamError";
-  constructor(
-    message: string,
-    readonly failure: UpstreamFailure,
-    /** No byte of the response had arrived. */
-    readonly beforeResponse: boolean,
-    /** The request went out on a kept-alive socket that had served earlier requests. */
-    readonly reusedSocket: boolean,
-  ) {
-    super(message);
-  }
-}
-
-/** One request to send to the app. */
-export interface OutgoingRequest {
-  readonly method: string;
-  /** Origin-form target: path and query. */
-  readonly path: string;
-  /** Flat [name, value, ...]; values already validated by Node's request parser. */
-  readonly headers: readonly string[];
-  readonly body: Readable | null;
-  /** The body's length is unknown (the client sent it chunked): send it chunked too. */
-  readonly chunked: boolean;
-}
-
-/**
- * Receives one response. `onHead` and `onBody` come while a batch of socket bytes is parsed;
- * `onFlush` (more to come) or `onEnd` follows each batch, so a response that arrives in one read
- * can be answered with one write. Errors from the request body stream arrive at `onError` as is.
- */
-export interface ExchangeHandler {
-  onHead(head: ResponseHead): void;
-  onBody(chunk: Buffer): void;
-  onFlush(): void;
-  onEnd(): void;
-  onError(err: Error): void;
-}
-
-export interface ConnectionTimeouts {
-  readonly connectMs: number;
-  /** Inactivity while a request is in progress: waiting for the head, or between body chunks. */
-  readonly responseMs: number;
-  readonly maxHeadSize: number;
-}
+import {
+  UpstreamError,
+  type ConnectionTimeouts,
+  type ExchangeHandler,
+  type OutgoingRequest,
+  type UpstreamFailure,
+} from "./types.js";
 
 interface Exchange {
   readonly request: OutgoingRequest;
@@ -75,6 +34,10 @@ export class UpstreamConnection {
   private connected = false;
   private current: Exchange | null = null;
   private lastError: NodeJS.ErrnoException | undefined;
+  /** Paused because the client reads slower than the app sends. */
+  private pausedForClient = false;
+  /** `destroy()` was called: a close that follows is ours, not the app's. */
+  private closedByProxy = false;
 
   constructor(
     host: string,
@@ -120,15 +83,28 @@ export class UpstreamConnection {
     };
     this.current = exchange;
     this.socket.write(renderRequestHead(request), "latin1");
-    if (request.body) this.pipeBody(exchange, request.body);
+    if (request.body) {
+      exchange.detachBody = pipeRequestBody(this.socket, request.body, request.chunked, {
+        onSent: () => {
+          exchange.bodySent = true;
+          this.socket.setTimeout(this.timeouts.responseMs); // the wait for the response starts now
+        },
+        onError: (err) => {
+          if (this.current === exchange) this.fail(err);
+        },
+      });
+    }
   }
 
   /** Stop reading the response for now (the client is slower than the app). */
   pause(): void {
+    if (!this.current) return;
+    this.pausedForClient = true;
     this.socket.pause();
   }
 
   resume(): void {
+    this.pausedForClient = false;
     this.socket.resume();
   }
 
@@ -142,6 +118,7 @@ export class UpstreamConnection {
   }
 
   destroy(): void {
+    this.closedByProxy = true;
     this.socket.destroy();
   }
 
@@ -153,37 +130,6 @@ export class UpstreamConnection {
       },
       onBody: (chunk: Buffer) => handler.onBody(chunk),
     };
-  }
-
-  private pipeBody(exchange: Exchange, body: Readable): void {
-    const { chunked } = exchange.request;
-    const onData = (chunk: Buffer): void => {
-      if (chunk.length === 0) return;
-      const ok = chunked
-        ? this.socket.write(`${chunk.length.toString(16)}\r\n`, "latin1") &&
-          this.socket.write(chunk) &&
-          this.socket.write("\r\n", "latin1")
-        : this.socket.write(chunk);
-      if (!ok) body.pause();
-    };
-    const onDrain = (): void => void body.resume();
-    const onEnd = (): void => {
-      if (chunked) this.socket.write("0\r\n\r\n", "latin1");
-      exchange.bodySent = true;
-      this.socket.setTimeout(this.timeouts.responseMs); // the wait for the response starts now
-      exchange.detachBody();
-    };
-    const onError = (err: Error): void => this.fail(err);
-    exchange.detachBody = () => {
-      body.off("data", onData);
-      body.off("end", onEnd);
-      body.off("error", onError);
-      this.socket.off("drain", onDrain);
-    };
-    body.on("data", onData);
-    body.once("end", onEnd);
-    body.once("error", onError);
-    this.socket.on("drain", onDrain);
   }
 
   private onData(chunk: Buffer): void {
@@ -211,6 +157,8 @@ export class UpstreamConnection {
     if (this.current !== exchange) return;
     this.current = null;
     exchange.detachBody();
+    // The last write to a slow client may have paused us; an idle socket must read (a FIN).
+    this.resume();
     this.idleSince = Date.now();
     this.onRelease(this, mayReuse && exchange.parser.canReuse);
     exchange.handler.onEnd();
@@ -236,8 +184,14 @@ export class UpstreamConnection {
       this.socket.destroy();
       return;
     }
-    // A slow upload is the client's to answer for (request_timeout), not the app's.
-    if (!this.current.bodySent) return;
+    // A slow upload is the client's to answer for (request_timeout), not the app's; a client that
+    // stops reading the response is not the app's fault either.
+    const { bodySent, received } = this.current;
+    if (this.connected && !bodySent && !received) return;
+    if (this.pausedForClient) {
+      this.fail(this.error("the client stopped reading the response", "client-stalled"));
+      return;
+    }
     this.fail(
       this.connected
         ? this.error("the app did not answer in time", "timeout")
@@ -248,7 +202,8 @@ export class UpstreamConnection {
   private onClose(): void {
     if (this.current) {
       const code = this.lastError?.code;
-      if (!this.connected) this.fail(this.error(code ?? "connection failed", "refused"));
+      if (this.closedByProxy) this.fail(this.error("closed by the proxy", "closed"));
+      else if (!this.connected) this.fail(this.error(code ?? "connection failed", "refused"));
       else this.fail(this.error(code ?? "connection closed", this.current.received ? "protocol" : "reset"));
     }
     this.onGone(this);
@@ -265,18 +220,12 @@ export class UpstreamConnection {
     this.current = null;
     exchange.detachBody();
     this.socket.destroy();
-    this.onRelease(this, false);
-    exchange.handler.onError(err);
+    // The handler first: a retry registers its new connection before this one leaves the pool, so
+    // a drain waiting for the pool to empty cannot finish in between.
+    try {
+      exchange.handler.onError(err);
+    } finally {
+      this.onRelease(this, false);
+    }
   }
-}
-
-/** The request line and headers as sent to the app (pure; tested by exact text). */
-export function renderRequestHead(
-  request: Pick<OutgoingRequest, "method" | "path" | "headers" | "chunked">,
-): string {
-  let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
-  const { headers } = request;
-  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  if (request.chunked) head += "transfer-encoding: chunked\r\n";
-  return `${head}\r\n`;
 }

@@ -1,4 +1,5 @@
-import { UpstreamConnection, type ConnectionTimeouts } from "./connection.js";
+import { UpstreamConnection } from "./connection.js";
+import type { ConnectionTimeouts } from "./types.js";
 
 /** Timeouts for connections from the proxy to the apps. */
 export interface UpstreamTimeouts extends ConnectionTimeouts {

@@ -27,7 +27,9 @@ type Phase = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-end" | "tr
 
 const LF = 0x0a;
 const MAX_LINE = 4096;
-const HEX = /^[0-9a-fA-F]{1,13}$/;
+const HEX = /^[0-9a-fA-F]{1,13}[ \t]*$/;
+/** More informational (1xx) heads than any app sends before its answer. */
+const MAX_INFORMATIONAL = 8;
 const DIGITS = /^\d{1,15}$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
 const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
@@ -46,6 +48,7 @@ export class ResponseParser {
   private pending: Buffer | null = null;
   private remaining = 0;
   private reusable = false;
+  private informational = 0;
 
   constructor(
     private readonly sink: ResponseSink,
@@ -165,13 +168,20 @@ export class ResponseParser {
       }
       headers.push(name, value);
     }
+    if (status < 100) throw new ResponseParseError(`invalid status ${status}`);
     if (status < 200) {
+      if (++this.informational > MAX_INFORMATIONAL)
+        throw new ResponseParseError("too many informational (1xx) responses");
       // 100 Continue, 102, 103 Early Hints: informational, a final head follows. A 101 answers an
       // Upgrade this path never sends.
       if (status === 101) throw new ResponseParseError("unexpected 101 Switching Protocols");
       return;
     }
-    this.framing = this.framingOf(status, contentLength, transferEncoding);
+    // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing; read to the close.
+    this.framing =
+      http10 && transferEncoding !== undefined && !this.options.noBody && status !== 204 && status !== 304
+        ? "close"
+        : this.framingOf(status, contentLength, transferEncoding);
     const tokens = connection === "" ? [] : connection.split(",").map((token) => token.trim());
     const persistent = http10 ? tokens.includes("keep-alive") : !tokens.includes("close");
     // TE and CL together may have been framed differently by something in between: never reuse.
@@ -214,10 +224,10 @@ export class ResponseParser {
 
   private chunkSize(line: string): void {
     const semicolon = line.indexOf(";");
-    const size = (semicolon < 0 ? line : line.slice(0, semicolon)).trim();
+    const size = semicolon < 0 ? line : line.slice(0, semicolon);
     if (!HEX.test(size))
       throw new ResponseParseError(`invalid chunk size ${JSON.stringify(size.slice(0, 20))}`);
-    this.remaining = parseInt(size, 16);
+    this.remaining = parseInt(size.trimEnd(), 16);
     this.phase = this.remaining === 0 ? "trailers" : "chunk-data";
   }
 
