@@ -1,6 +1,6 @@
 import { isPartError, type BenchResults, type PartError } from "./results.js";
 import { renderBarChart, type Bar } from "./svg.js";
-import { deployTimeTable, overheadTable, resourcesTable, switchTable } from "./tables.js";
+import { deployTimeTable, overheadTable, overheadTargets, resourcesTable, switchTable } from "./tables.js";
 
 export const START_MARKER = "<!-- bench:start -->";
 export const END_MARKER = "<!-- bench:end -->";
@@ -87,6 +87,7 @@ export function renderBenchSection(results: BenchResults, resultsFile: string): 
     part("Proxy overhead (wrk)", results.overhead, (v) =>
       [
         v.available ? overheadTable(v) : "",
+        v.available ? overheadTargets(v) : "",
         v.reason ? `builtin/nginx not measured: ${v.reason}` : "",
         v.haproxyReason ? `HAProxy not measured: ${v.haproxyReason}` : "",
       ]

@@ -91,6 +91,31 @@ export function overheadTable(part: OverheadPart): string {
   return table(["Connections", "Target", "Requests/s", "p50 ms", "p99 ms", "vs nginx", "Errors"], rows);
 }
 
+/**
+ * Issue 3's targets against the measured figures: requests/s and p99 relative to nginx at 50
+ * connections, and the proxy's peak RSS at 200 connections (the highest of every run).
+ */
+export function overheadTargets(part: OverheadPart): string {
+  const at50 = part.runs.find((r) => r.connections === 50)?.result;
+  const peaks = part.runs.map((r) => r.result.rss).filter((rss) => rss.connections === 200);
+  const verdict = (met: boolean) => (met ? "met" : "**not met**");
+  const lines: string[] = [];
+  if (at50) {
+    const { requestsPerSec, p99 } = at50.ratios;
+    lines.push(
+      `- requests/s at 50 connections: ${n(requestsPerSec, 2)}x nginx (target >= 0.8x: ${verdict(requestsPerSec >= 0.8)})`,
+      `- p99 at 50 connections: ${n(p99, 2)}x nginx (target <= 1.5x: ${verdict(p99 <= 1.5)})`,
+    );
+  }
+  if (peaks.length > 0) {
+    const peak = Math.max(...peaks.map((rss) => rss.peakMb));
+    lines.push(
+      `- builtin proxy RSS at 200 connections: peak ${n(peak, 1)} MB over ${peaks.length} run(s) (target <= 80 MB: ${verdict(peak <= 80)})`,
+    );
+  }
+  return lines.length > 0 ? ["Targets (issue 3):", "", ...lines].join("\n") : "";
+}
+
 export function deployTimeTable(rows: readonly DeployTimeRow[]): string {
   const delays = [...new Set(rows.map((r) => r.readyDelayMs))].sort((a, b) => a - b);
   const cell = (row: DeployTimeRow | undefined) => {

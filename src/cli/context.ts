@@ -4,6 +4,7 @@ import { colorWanted, createReporter, type Reporter } from "../output/reporter.j
 import { createRouter } from "../routers/index.js";
 import { createRuntime } from "../runtimes/index.js";
 import { StateStore } from "../state/store.js";
+import { interruptOnSignals } from "./interrupt.js";
 
 export interface GlobalOptions {
   readonly config: string;
@@ -25,8 +26,14 @@ export async function configFor(globals: GlobalOptions, reporter: Reporter): Pro
   return config;
 }
 
-/** Config, runtime, router, state and output for a command that changes things. */
-export async function deployContext(globals: GlobalOptions): Promise<DeployContext> {
+/**
+ * Config, runtime, router, state and output for a command that changes things; `interruptible`
+ * (deploy, rollback) turns SIGINT/SIGTERM/SIGHUP into a clean failure before the switch.
+ */
+export async function deployContext(
+  globals: GlobalOptions,
+  options: { readonly interruptible?: boolean } = {},
+): Promise<DeployContext> {
   const reporter = reporterFor(globals);
   const config = await configFor(globals, reporter);
   return {
@@ -35,5 +42,6 @@ export async function deployContext(globals: GlobalOptions): Promise<DeployConte
     runtime: createRuntime(config),
     router: await createRouter(config, reporter),
     store: new StateStore(config.stateDir),
+    cancel: options.interruptible ? interruptOnSignals(reporter) : undefined,
   };
 }

@@ -1,5 +1,5 @@
 import { ConfigError, DetailedError, ExitCode, SwitchyardError } from "../errors.js";
-import { redact } from "../secrets.js";
+import { redact, redactedJson } from "../secrets.js";
 import type { GlobalOptions } from "./context.js";
 
 /** The one place that turns an error into output and an exit code. */
@@ -16,7 +16,7 @@ export function handleError(err: unknown, globals: Partial<GlobalOptions>): numb
         details,
         hint: err.hint,
       };
-      process.stdout.write(`${redact(JSON.stringify(payload))}\n`);
+      process.stdout.write(`${redactedJson(payload)}\n`);
     }
     const lines = [`error: ${err.message}`, ...details.map((d) => `  ${d}`)];
     if (err.hint) lines.push(`hint: ${err.hint}`);

@@ -57,7 +57,10 @@ export async function adopt(ctx: DeployContext, name: string, wanted?: SlotName)
       );
     }
     await router.switchTo({ slot, host: "127.0.0.1", port });
-    await store.write({ ...withSlot(state, slot, { status: "running", handle }), active: slot });
+    await store.write({
+      ...withSlot(state, slot, { status: "running", handle, good: handle }),
+      active: slot,
+    });
     const finished = new Date();
     await store.appendHistory({
       id: newDeployId(),

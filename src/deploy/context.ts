@@ -14,6 +14,11 @@ export interface DeployContext {
   readonly router: Router;
   readonly store: StateStore;
   readonly reporter: Reporter;
+  /**
+   * Aborted when the user interrupts. Before the switch the deploy then fails as any other failure
+   * does; once traffic has moved it runs to the end (drain and retire must not be skipped).
+   */
+  readonly cancel?: AbortSignal | undefined;
 }
 
 export function slotLogFile(config: Config, slot: SlotName): string {

@@ -1,6 +1,6 @@
 import { DeployError } from "../errors.js";
 import { acquireLock } from "../state/lock.js";
-import type { State } from "../state/state.js";
+import { rollbackHandle, type State } from "../state/state.js";
 import { otherSlot } from "../types.js";
 import { type DeployContext, newDeployId } from "./context.js";
 import { promote, type PromotePlan, type PromoteResult } from "./promote.js";
@@ -64,10 +64,12 @@ export function rollback(ctx: DeployContext): Promise<PromoteResult> {
       throw new DeployError("rollback failed: nothing is deployed yet, so there is nothing to roll back to");
     }
     const target = otherSlot(state.active);
-    const previous = state.slots[target];
-    if (!previous.handle) {
+    const slot = state.slots[target];
+    // After a failed deploy the slot holds the rejected version; rollback goes to the last good one.
+    const previous = rollbackHandle(slot);
+    if (!previous) {
       throw new DeployError(
-        `rollback failed: ${target} has never run a version; traffic stays on ${state.active}`,
+        `rollback failed: ${target} has never served a version that passed its deploy; traffic stays on ${state.active}`,
       );
     }
     const base = {
@@ -75,21 +77,21 @@ export function rollback(ctx: DeployContext): Promise<PromoteResult> {
       id: newDeployId(),
       slot: target,
       from: state.active,
-      version: previous.handle.version,
+      version: previous.version,
     } as const;
-    const live = await ctx.runtime.inspect(previous.handle);
-    if (live.state === "running" && (previous.status === "warm" || previous.status === "running")) {
-      return promote(ctx, state, { ...base, start: "reuse", handle: previous.handle });
+    const warm = previous === slot.handle && (slot.status === "warm" || slot.status === "running");
+    if (warm && (await ctx.runtime.inspect(previous)).state === "running") {
+      return promote(ctx, state, { ...base, start: "reuse", handle: previous });
     }
-    if (!ctx.runtime.canRestart(previous.handle)) {
+    if (!ctx.runtime.canRestart(previous)) {
       throw new DeployError(
-        `rollback failed: ${target} (${previous.handle.version}) is stopped, and the ${ctx.runtime.kind} runtime cannot start an old version again; traffic stays on ${state.active}`,
+        `rollback failed: ${target} (${previous.version}) is stopped, and the ${ctx.runtime.kind} runtime cannot start an old version again; traffic stays on ${state.active}`,
         [],
         {
           hint: `deploy the old code again with \`switchyard deploy\`, or set keep_old (e.g. "10m") so the previous slot stays warm for an instant rollback`,
         },
       );
     }
-    return promote(ctx, state, { ...base, start: "restart", handle: previous.handle });
+    return promote(ctx, state, { ...base, start: "restart", handle: previous });
   });
 }

@@ -4,6 +4,7 @@ import type { SlotHandle, SlotLiveness } from "../runtimes/types.js";
 import { sleep } from "../util/process.js";
 import type { DeployContext } from "./context.js";
 import { describeProbe, waitHealthy, type HealthOutcome } from "./health.js";
+import { interruption } from "./phases.js";
 
 /**
  * Waits until the new slot answers its health check (and, where the runtime has one, its own
@@ -15,17 +16,25 @@ export async function healthGate(ctx: DeployContext, handle: SlotHandle): Promis
   const stopWatching = new AbortController();
   const gate = new AbortController();
   let exit: SlotLiveness | null = null;
-  void ctx.runtime.waitExit(handle, stopWatching.signal).then((liveness) => {
-    if (liveness && liveness.state !== "running") {
-      exit = liveness;
-      gate.abort();
-    }
-  });
+  // An Engine error while watching (dockerd restarting) must not crash the CLI: the HTTP probe and
+  // the final checks still decide.
+  void ctx.runtime.waitExit(handle, stopWatching.signal).then(
+    (liveness) => {
+      if (liveness && liveness.state !== "running") {
+        exit = liveness;
+        gate.abort();
+      }
+    },
+    () => undefined,
+  );
+  const onCancel = () => gate.abort();
+  ctx.cancel?.addEventListener("abort", onCancel, { once: true });
   try {
     const outcome = await waitHealthy(handle.port, health, gate.signal);
     if (outcome.healthy && ctx.runtime.healthcheck) {
       await waitRuntimeHealthy(ctx, handle, outcome.elapsedMs, gate.signal);
     }
+    if (ctx.cancel?.aborted) throw interruption(ctx.cancel);
     if (exit) throw await exitedError(ctx, handle, exit);
     if (!outcome.healthy) {
       const expected = health.expect_status === undefined ? "a 2xx" : String(health.expect_status);
@@ -38,6 +47,7 @@ export async function healthGate(ctx: DeployContext, handle: SlotHandle): Promis
     return outcome;
   } finally {
     stopWatching.abort();
+    ctx.cancel?.removeEventListener("abort", onCancel);
   }
 }
 

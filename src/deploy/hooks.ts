@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { HookConfig, HooksConfig } from "../config/schema.js";
@@ -28,6 +28,8 @@ export async function runHook(
     reporter: Reporter;
     /** Where the output is also appended (redacted), e.g. state_dir/logs/hooks.log. */
     logFile?: string;
+    /** Aborting it stops the hook (SIGTERM to its process group), e.g. on Ctrl-C. */
+    signal?: AbortSignal | undefined;
   },
 ): Promise<HookResult> {
   const hook: HookConfig | undefined = hooks[name];
@@ -70,19 +72,28 @@ export async function runHook(
   child.stdout.on("end", out.end);
   child.stderr.on("end", err.end);
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  const killGroup = (signal: NodeJS.Signals) => {
     try {
-      process.kill(-child.pid!, "SIGKILL");
+      process.kill(-child.pid!, signal);
     } catch {
       // already exited
     }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup("SIGKILL");
   }, timeout);
+  const onAbort = () => killGroup("SIGTERM");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
   const exitCode = await new Promise<number | null>((resolve) => {
     child.once("error", () => resolve(127));
-    child.once("close", (code) => resolve(code));
+    child.once("exit", (code) => resolve(code));
   });
   clearTimeout(timer);
+  options.signal?.removeEventListener("abort", onAbort);
+  // A job the hook left in the background (`warm-cache.sh &`) keeps the pipes open: the hook is
+  // done when `sh` exits; its remaining output gets a moment, then the pipes are let go.
+  await outputClosed(child, HOOK_OUTPUT_GRACE_MS);
   if (log) {
     const outcome = timedOut ? `timed out after ${timeout}ms` : `exited with code ${exitCode}`;
     await new Promise<void>((resolve) =>
@@ -90,6 +101,23 @@ export async function runHook(
     );
   }
   return { ran: true, ok: exitCode === 0 && !timedOut, exitCode, lastLines, timedOut };
+}
+
+const HOOK_OUTPUT_GRACE_MS = 500;
+
+function outputClosed(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.stdout?.closed !== false && child.stderr?.closed !== false) return resolve();
+    const timer = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve();
+    }, graceMs);
+    child.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function openHookLog(file: string | undefined) {

@@ -9,7 +9,7 @@ import { type DeployContext, slotLogFile, stopGrace, whoAmI } from "./context.js
 import { healthGate, logDetails } from "./health-gate.js";
 import { describeProbe, probe } from "./health.js";
 import { runHook, type HookName } from "./hooks.js";
-import { PhaseRunner } from "./phases.js";
+import { interruption, PhaseRunner } from "./phases.js";
 import { trafficDelta, type TrafficReport } from "./traffic.js";
 
 /** How the slot that takes traffic gets there. */
@@ -49,23 +49,31 @@ export interface PromoteResult {
 export async function promote(ctx: DeployContext, initial: State, plan: PromotePlan): Promise<PromoteResult> {
   const { config, runtime, router, reporter } = ctx;
   const startedAt = new Date();
-  const runner = new PhaseRunner(ctx.store, reporter, initial, {
-    id: plan.id,
-    kind: plan.kind,
-    slot: plan.slot,
-    from: plan.from,
-    version: plan.version,
-    pid: process.pid,
-    startedAt: startedAt.toISOString(),
-  });
+  const runner = new PhaseRunner(
+    ctx.store,
+    reporter,
+    initial,
+    {
+      id: plan.id,
+      kind: plan.kind,
+      slot: plan.slot,
+      from: plan.from,
+      version: plan.version,
+      pid: process.pid,
+      startedAt: startedAt.toISOString(),
+    },
+    ctx.cancel,
+  );
   const fromHandle = plan.from ? initial.slots[plan.from].handle : null;
   const before = await router.traffic().catch(() => undefined);
   let artifact = plan.start === "fresh" ? undefined : plan.handle.artifact;
   let handle: SlotHandle | null = plan.start === "reuse" ? plan.handle : null;
-  const hook = (name: HookName, extra: Record<string, string> = {}) =>
+  let switched = false;
+  const hook = (name: HookName, extra: Record<string, string> = {}, signal?: AbortSignal) =>
     runHook(name, config.hooks, {
       cwd: config.configDir,
       reporter,
+      signal,
       logFile: path.join(config.stateDir, "logs", "hooks.log"),
       env: {
         SWITCHYARD_SERVICE: config.service,
@@ -80,7 +88,8 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
   const vetoingHook = async (name: HookName, extra?: Record<string, string>) => {
     if (config.hooks[name] === undefined) return;
     await runner.run(name as "pre_deploy" | "pre_switch", `hook ${name}`, async () => {
-      const result = await hook(name, extra);
+      const result = await hook(name, extra, ctx.cancel);
+      if (ctx.cancel?.aborted) throw interruption(ctx.cancel);
       if (!result.ok) {
         throw new DeployError(
           `hook ${name} ${result.timedOut ? "timed out" : `exited with code ${result.exitCode}`}`,
@@ -113,7 +122,7 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
         `start ${plan.slot} (${plan.version})`,
         async () => {
           await runner.save(withSlot(runner.state, plan.slot, { status: "starting", handle: null }));
-          const started = await runtime.start({
+          const started: SlotHandle = await runtime.start({
             service: config.service,
             slot: plan.slot,
             port: config.slots[plan.slot].port,
@@ -123,6 +132,7 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
             env: config.runtime.env,
             logFile: slotLogFile(config, plan.slot),
           });
+          handle = started; // known before the save: if that fails, the failure path still stops it
           await runner.save(withSlot(runner.state, plan.slot, { status: "starting", handle: started }));
           return started;
         },
@@ -148,17 +158,31 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
     await vetoingHook("pre_switch", {
       SWITCHYARD_PREVIEW_URL: `http://127.0.0.1:${config.slots[plan.slot].port}`,
     });
-    const target: RouteTarget = { slot: plan.slot, host: "127.0.0.1", port: config.slots[plan.slot].port };
+    const target = targetOf(ctx, plan.slot);
     await runner.run("switch", `switch traffic to ${plan.slot}`, () => router.switchTo(target));
+    switched = true;
     await runner.save({
       ...withSlot(runner.state, plan.slot, { status: "running", handle }),
       active: plan.slot,
     });
   } catch (err) {
+    // The switch went through but recording it did not (disk full): traffic goes back first, so
+    // stopping the new slot below cannot cut off the requests it now serves.
+    if (switched) {
+      try {
+        await undoSwitch(ctx, plan, fromHandle);
+      } catch (undoErr) {
+        throw new DeployError(
+          `${plan.kind} failed after the switch: ${errorMessage(err)}; switching back to ${plan.from ?? "nothing"} failed too (${errorMessage(undoErr)}), so ${plan.slot} keeps serving`,
+          [],
+          { cause: err, hint: "fix the cause, then run `switchyard status` and deploy again" },
+        );
+      }
+    }
     throw await failBeforeSwitch(ctx, runner, plan, handle, err, hook);
   }
 
-  await afterSwitch(ctx, runner, plan, fromHandle, hook);
+  await afterSwitch(ctx, runner, plan, initial, fromHandle, hook);
   const after = await router.traffic().catch(() => undefined);
   const traffic = trafficDelta(before, after);
   const finished = new Date();
@@ -195,43 +219,35 @@ async function afterSwitch(
   ctx: DeployContext,
   runner: PhaseRunner,
   plan: PromotePlan,
+  initial: State,
   fromHandle: SlotHandle | null,
   hook: (name: HookName) => ReturnType<typeof runHook>,
 ): Promise<void> {
   const { config, router, runtime, reporter } = ctx;
   const post = await hook("post_switch");
   if (!post.ok) {
-    // A post-promotion check failed: switch back while the old slot still runs.
-    if (plan.from && fromHandle) {
-      await router.switchTo({ slot: plan.from, host: "127.0.0.1", port: config.slots[plan.from].port });
-      await runner.save({ ...runner.state, active: plan.from });
-      await router.drain(plan.slot, config.drain.timeout).catch(() => undefined);
-      // The rejected version must not keep running unseen (a warm slot rolled back to stays).
-      const rejected = runner.state.slots[plan.slot].handle;
-      if (rejected && plan.start !== "reuse") {
-        await runtime
-          .stop(rejected, stopGrace(config))
-          .catch((e: unknown) => reporter.warn(`could not stop ${plan.slot}: ${errorMessage(e)}`));
-        await runner.save(withSlot(runner.state, plan.slot, { status: "failed", handle: rejected }));
-      }
-    }
+    const where = await rejectAfterSwitch(ctx, runner, plan, initial, fromHandle);
     await hook("on_failure");
-    throw await failAfter(
-      ctx,
-      runner,
-      plan,
-      `hook post_switch exited with code ${post.exitCode}; traffic switched back to ${plan.from ?? "nothing"}`,
-      post.lastLines,
-    );
+    const how = post.timedOut ? "timed out" : `exited with code ${post.exitCode}`;
+    throw await failAfter(ctx, runner, plan, `hook post_switch ${how}; ${where}`, post.lastLines);
   }
+  const promoted = runner.state.slots[plan.slot];
+  if (promoted.handle)
+    await runner.save(withSlot(runner.state, plan.slot, { ...promoted, good: promoted.handle }));
   if (!plan.from || !fromHandle) return;
   const from = plan.from;
-  await runner.run(
-    "drain",
-    `drain ${from}`,
-    () => router.drain(from, config.drain.timeout),
-    (d) => (d.drained ? undefined : `${d.remaining} still in flight at the deadline (${d.note})`),
-  );
+  // From here on the new version serves and stays: a drain or stop that fails is a warning with
+  // what to do, not a failed deploy (exit 1 promises traffic unchanged).
+  await runner
+    .run(
+      "drain",
+      `drain ${from}`,
+      () => router.drain(from, config.drain.timeout),
+      (d) => (d.drained ? undefined : `${d.remaining} still in flight at the deadline (${d.note})`),
+    )
+    .catch((err: unknown) =>
+      reporter.warn(`drain of ${from} failed (${errorMessage(err)}); retiring it anyway`),
+    );
   if (config.keep_old > 0) {
     const warmUntil = new Date(Date.now() + config.keep_old).toISOString();
     await runner.run(
@@ -241,15 +257,72 @@ async function afterSwitch(
       () => `until ${warmUntil.slice(11, 19)} UTC; \`switchyard rollback\` is instant until then`,
     );
   } else {
-    await runner.run("retire", `stop ${from}`, async () => {
-      await runtime.stop(fromHandle, stopGrace(config));
-      await runner.save(withSlot(runner.state, from, { status: "stopped", handle: fromHandle }));
-    });
+    await runner
+      .run("retire", `stop ${from}`, async () => {
+        await runtime.stop(fromHandle, stopGrace(config));
+        await runner.save(withSlot(runner.state, from, { status: "stopped", handle: fromHandle }));
+      })
+      .catch((err: unknown) =>
+        reporter.warn(
+          `could not stop ${from} (${errorMessage(err)}); it may still run: check \`switchyard status\``,
+        ),
+      );
   }
-  if (runtime.prune)
+  if (runtime.prune) {
+    const keep = Object.values(runner.state.slots).flatMap((s) => [s.handle, s.good ?? null]);
     await runtime
-      .prune(Object.values(runner.state.slots).flatMap((s) => (s.handle ? [s.handle] : [])))
+      .prune(keep.filter((h): h is SlotHandle => h !== null))
       .catch((err: unknown) => reporter.warn(`prune: ${errorMessage(err)}`));
+  }
+}
+
+/** Puts traffic back where it was before this promotion's switch. */
+async function undoSwitch(
+  ctx: DeployContext,
+  plan: PromotePlan,
+  fromHandle: SlotHandle | null,
+): Promise<void> {
+  if (plan.from && fromHandle) await ctx.router.switchTo(targetOf(ctx, plan.from));
+  else await ctx.router.clear();
+}
+
+/**
+ * A post-switch check rejected the new slot: traffic goes back where it was (nowhere, on a first
+ * deploy), the rejected slot is stopped (a warm slot rolled back to turns warm again). Returns where
+ * traffic is, for the error message.
+ */
+async function rejectAfterSwitch(
+  ctx: DeployContext,
+  runner: PhaseRunner,
+  plan: PromotePlan,
+  initial: State,
+  fromHandle: SlotHandle | null,
+): Promise<string> {
+  const { config, router, runtime, reporter } = ctx;
+  try {
+    await undoSwitch(ctx, plan, fromHandle);
+  } catch (err) {
+    return `switching back failed too (${errorMessage(err)}), so ${plan.slot} keeps serving`;
+  }
+  const back = plan.from && fromHandle ? plan.from : null;
+  await runner.save({ ...runner.state, active: back });
+  await router.drain(plan.slot, config.drain.timeout).catch(() => undefined);
+  const rejected = runner.state.slots[plan.slot].handle;
+  if (plan.start === "reuse") {
+    await runner.save(withSlot(runner.state, plan.slot, initial.slots[plan.slot]));
+  } else if (rejected) {
+    await runtime
+      .stop(rejected, stopGrace(config))
+      .catch((e: unknown) => reporter.warn(`could not stop ${plan.slot}: ${errorMessage(e)}`));
+    await runner.save(withSlot(runner.state, plan.slot, { status: "failed", handle: rejected }));
+  }
+  return back
+    ? `traffic switched back to ${back}`
+    : `nothing serves again, as before this deploy, and ${plan.slot} is stopped`;
+}
+
+function targetOf(ctx: DeployContext, slot: SlotName): RouteTarget {
+  return { slot, host: "127.0.0.1", port: ctx.config.slots[slot].port };
 }
 
 /** Stops the new slot, records the failure and returns the error to throw; traffic never moved. */

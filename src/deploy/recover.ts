@@ -24,7 +24,11 @@ export async function recoverInterrupted(ctx: DeployContext, state: State): Prom
   const newSlot = next.slots[interrupted.slot];
   if (routed === interrupted.slot) {
     next = {
-      ...withSlot(next, interrupted.slot, { status: "running", handle: newSlot.handle }),
+      ...withSlot(next, interrupted.slot, {
+        status: "running",
+        handle: newSlot.handle,
+        good: newSlot.handle ?? undefined,
+      }),
       active: interrupted.slot,
     };
     const old = otherSlot(interrupted.slot);

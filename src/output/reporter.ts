@@ -1,5 +1,5 @@
 import { formatDuration } from "../config/duration.js";
-import { redact, redactDeep } from "../secrets.js";
+import { redact, redactedJson } from "../secrets.js";
 
 /** A step the user sees start and finish, with its duration. */
 export interface StepHandle {
@@ -41,7 +41,7 @@ export function createReporter(options: ReporterOptions): Reporter {
 
   if (options.mode === "json") {
     const emit = (name: string, data: Record<string, unknown>) =>
-      write(out, JSON.stringify(redactDeep({ event: name, at: new Date().toISOString(), ...data })));
+      out.write(`${redactedJson({ event: name, at: new Date().toISOString(), ...data })}\n`);
     return {
       step(name, detail) {
         const started = Date.now();

@@ -2,18 +2,20 @@ import { link, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { LockHeldError } from "../errors.js";
-import { isPidAlive } from "../util/process.js";
+import { isSameProcess, pidStartTime } from "../util/process.js";
 
 export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly startedAt: string;
   readonly command: string;
+  /** /proc start time of the owner: after a reboot its pid may belong to an unrelated process. */
+  readonly pidStartTime?: number | undefined;
 }
 
 export interface HeldLock {
   readonly owner: LockOwner;
-  /** Set when a stale lock (dead pid on this host) was taken over. */
+  /** Set when a stale lock (its process gone from this host) was taken over. */
   readonly takenOver?: LockOwner | undefined;
   release(): Promise<void>;
 }
@@ -21,8 +23,8 @@ export interface HeldLock {
 /**
  * An exclusive deploy lock: a file holding owner pid, host and time. It is written in full to a
  * private temp file and then hard-linked into place, so the lock never exists half-written and
- * `link` fails atomically when another process holds it. A lock whose pid is dead on this host is
- * taken over (with a warning); one from another host never is.
+ * `link` fails atomically when another process holds it. A lock whose process is gone on this host
+ * (pid dead, or reused by another process since) is taken over (with a warning); one from another host never is.
  */
 export async function acquireLock(stateDir: string, command: string): Promise<HeldLock> {
   const file = path.join(stateDir, "deploy.lock");
@@ -31,13 +33,14 @@ export async function acquireLock(stateDir: string, command: string): Promise<He
     host: os.hostname(),
     startedAt: new Date().toISOString(),
     command,
+    pidStartTime: pidStartTime(process.pid),
   };
   let takenOver: LockOwner | undefined;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     if (await tryCreate(file, owner)) return { owner, takenOver, release: () => releaseIfOurs(file, owner) };
     const holder = await readOwner(file);
     if (!holder) continue; // released between our link and our read
-    if (holder.host === owner.host && !isPidAlive(holder.pid)) {
+    if (holder.host === owner.host && !isSameProcess(holder.pid, holder.pidStartTime)) {
       if (await removeStale(file, holder, owner)) takenOver = holder;
       continue;
     }
@@ -73,7 +76,11 @@ async function removeStale(file: string, stale: LockOwner, owner: LockOwner): Pr
   const guard = `${file}.takeover`;
   if (!(await tryCreate(guard, owner))) {
     const guardHolder = await readOwner(guard);
-    if (guardHolder && guardHolder.host === owner.host && !isPidAlive(guardHolder.pid))
+    if (
+      guardHolder &&
+      guardHolder.host === owner.host &&
+      !isSameProcess(guardHolder.pid, guardHolder.pidStartTime)
+    )
       await rm(guard, { force: true });
     await new Promise((resolve) => setTimeout(resolve, 20));
     return false;

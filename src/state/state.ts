@@ -8,6 +8,11 @@ export interface SlotState {
   readonly handle: SlotHandle | null;
   /** For status "warm": when the reaper stops it (ISO time). */
   readonly warmUntil?: string | undefined;
+  /**
+   * The last version that served traffic from this slot. A failed deploy replaces `handle`, and
+   * `rollback` must then go back to this one, never to the rejected version.
+   */
+  readonly good?: SlotHandle | undefined;
 }
 
 /** The phase of a deploy in progress, persisted before each step so a crash can be recovered. */
@@ -56,8 +61,16 @@ export function initialState(service: string): State {
   };
 }
 
+/** Replaces a slot's state; its `good` handle carries over unless `next` names one. */
 export function withSlot(state: State, slot: SlotName, next: SlotState): State {
-  return { ...state, slots: { ...state.slots, [slot]: next } };
+  const good = next.good ?? state.slots[slot].good;
+  return { ...state, slots: { ...state.slots, [slot]: good ? { ...next, good } : next } };
+}
+
+/** The version `rollback` may go back to in a slot: never one whose deploy failed or never finished. */
+export function rollbackHandle(slot: SlotState): SlotHandle | null {
+  if (slot.status === "warm" || slot.status === "running" || slot.status === "stopped") return slot.handle;
+  return slot.good ?? null;
 }
 
 export interface HistoryEntry {

@@ -9,7 +9,9 @@ import {
   renderCharts,
   replaceMarkedSection,
 } from "../../bench/report/markdown.js";
+import type { OverheadPart } from "../../bench/overhead/overhead.js";
 import type { BenchResults } from "../../bench/report/results.js";
+import { overheadTargets } from "../../bench/report/tables.js";
 import { renderBarChart } from "../../bench/report/svg.js";
 
 const machine = {
@@ -121,6 +123,31 @@ describe("bench report", () => {
     expect(section).toContain("| 10.0 s | - | 20.00 s (computed) | - | - |");
     expect(section).toContain("Not measured in this run: skipped (--only=switch)");
     expect(section).toContain("| nginx | 4,000 | 0 | 10.3% | 26 | 11.3 | 11.3 |");
+  });
+
+  it("checks the proxy targets of issue 3 against the measured ratios and the highest RSS at 200 connections", () => {
+    const run = (connections: number, rps: number, p99: number, peakMb: number) => ({
+      connections,
+      result: {
+        ratios: { requestsPerSec: rps, p99, cpuPerRequest: 2 },
+        rss: { connections: 200, idleMb: 60, peakMb },
+      },
+    });
+    const part = {
+      available: true,
+      runs: [run(10, 0.7, 1.7, 70.2), run(50, 0.69, 1.23, 81.4), run(200, 0.8, 0.9, 71.1)],
+      haproxy: [],
+    } as unknown as OverheadPart;
+    expect(overheadTargets(part)).toBe(
+      [
+        "Targets (issue 3):",
+        "",
+        "- requests/s at 50 connections: 0.69x nginx (target >= 0.8x: **not met**)",
+        "- p99 at 50 connections: 1.23x nginx (target <= 1.5x: met)",
+        "- builtin proxy RSS at 200 connections: peak 81.4 MB over 3 run(s) (target <= 80 MB: **not met**)",
+      ].join("\n"),
+    );
+    expect(overheadTargets({ available: false, runs: [], haproxy: [] })).toBe("");
   });
 
   it("replaces only the text between the markers, or appends the section", () => {

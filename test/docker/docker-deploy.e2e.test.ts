@@ -174,5 +174,12 @@ describe.runIf(available)(
       );
       expect(await servedVersion()).toBe("v1");
     });
+
+    it("rollback after those failed deploys re-creates green's last good version (v2), never the rejected image", async () => {
+      const rollback = await cli(["rollback"]);
+      expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
+      expect(await servedVersion()).toBe("v2");
+      expect(await running()).toEqual({ green: `${v2.repository}@${v2.digest}` });
+    });
   },
 );

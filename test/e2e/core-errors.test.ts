@@ -1,8 +1,11 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { isPortInUse } from "../../src/util/ports.js";
 import { isPidAlive, isZombie } from "../../src/util/process.js";
+import { BIN } from "../support/cli.js";
 import { getJson, makeProject } from "../support/project.js";
 
 describe("core: bad input and failures change nothing", () => {
@@ -115,5 +118,41 @@ describe("core: bad input and failures change nothing", () => {
     expect(next.stderr).toMatch(/stopped the half-started green; traffic stays on blue/);
     expect(isPidAlive(green) && !isZombie(green)).toBe(false);
     expect((await getJson(`${project.url}/`)).body["version"]).toBe("v3");
+  });
+
+  it("Ctrl-C (SIGINT) during the health gate fails the deploy cleanly: new slot stopped, lock released, traffic unchanged", async () => {
+    project = await makeProject();
+    expect((await project.cli(["deploy", "--version", "v1"])).code).toBe(0);
+    await project.writeConfig({ version: "v2", env: { READY_DELAY_MS: "60000" } });
+    const child = spawn(BIN, ["deploy", "--version", "v2"], {
+      cwd: project.dir,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const stateFile = path.join(project.dir, ".switchyard", "state.json");
+    let phase = "";
+    for (let i = 0; i < 200 && phase !== "health"; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+      phase =
+        (JSON.parse(await readFile(stateFile, "utf8")) as { deploy?: { phase: string } }).deploy?.phase ?? "";
+    }
+    expect(phase).toBe("health");
+    const started = Date.now();
+    child.kill("SIGINT");
+    expect(await exited).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 20 s health deadline
+    expect(output).toMatch(/deploy failed: interrupted by SIGINT; traffic stays on blue/);
+    expect(await isPortInUse(project.ports.green)).toBe(false);
+    expect(existsSync(path.join(project.dir, ".switchyard", "deploy.lock"))).toBe(false);
+    expect((await getJson(`${project.url}/`)).body["version"]).toBe("v1");
+    const history = JSON.parse((await project.cli(["history", "--json"])).stdout) as Array<{
+      version: string;
+      outcome: string;
+    }>;
+    expect(history[0]).toMatchObject({ version: "v2", outcome: "failed" });
   });
 });

@@ -101,6 +101,41 @@ describe("deploy hooks", () => {
     expect(history[0]).toMatchObject({ version: "v4", outcome: "failed" });
   });
 
+  it("rollback after a rejected deploy goes back to the last good version of that slot, not the rejected one", async () => {
+    // blue ran v1 (stopped since), then took the rejected v4; the process runtime cannot restart v1.
+    const result = await project.cli(["rollback"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /rollback failed: blue \(v1\) is stopped, and the process runtime cannot start/,
+    );
+    expect(result.stderr).not.toContain("v4");
+    expect(await servedVersion()).toBe("v3");
+  });
+
+  it("a failing post_switch on the very first deploy leaves nothing serving, as before", async () => {
+    const fresh = await makeProject();
+    try {
+      await fresh.writeConfig({
+        version: "first",
+        extra: "hooks:\n  post_switch: 'echo first checks failed; exit 4'",
+      });
+      const result = await fresh.cli(["deploy", "--version", "first"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/hook post_switch exited with code 4; nothing serves again/);
+      const res = await fetch(`${fresh.url}/`);
+      expect(res.status).toBe(503);
+      expect(await isPortInUse(fresh.ports.blue)).toBe(false);
+      const status = JSON.parse((await fresh.cli(["status", "--json"])).stdout) as {
+        active: string | null;
+        slots: Record<string, { state: string }>;
+      };
+      expect(status.active).toBeNull();
+      expect(status.slots["blue"]!.state).toBe("failed");
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it("a hook over its timeout is killed and fails the deploy before anything starts", async () => {
     await rm(path.join(project.dir, "slept.txt"), { force: true });
     await withHooks("v5", ["pre_deploy: { command: 'sleep 30; touch slept.txt', timeout: 1s }"]);

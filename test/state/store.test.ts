@@ -4,10 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LockHeldError, StateError } from "../../src/errors.js";
-import { clearSecretsForTests, registerSecret } from "../../src/secrets.js";
+import { clearSecretsForTests, redact, registerSecret } from "../../src/secrets.js";
 import { acquireLock } from "../../src/state/lock.js";
 import { initialState, withSlot } from "../../src/state/state.js";
 import { StateStore } from "../../src/state/store.js";
+import { pidStartTime } from "../../src/util/process.js";
 import { tempDir } from "../support/tmp.js";
 
 let dir: string;
@@ -87,6 +88,32 @@ describe("StateStore", () => {
       expect(text).toContain("[redacted]");
     }
   });
+  it("redacts secrets with quotes or backslashes and keeps numbers and booleans intact", async () => {
+    registerSecret('pa"ss\\word');
+    registerSecret("3000");
+    registerSecret("false");
+    const store = new StateStore(dir);
+    await store.write({ ...initialState("hello"), maintenance: { message: 'key pa"ss\\word at 3000' } });
+    await store.appendHistory({
+      id: "1",
+      kind: "deploy",
+      outcome: "failed",
+      version: "v",
+      slot: "blue",
+      from: null,
+      user: "u",
+      host: "h",
+      startedAt: "s",
+      finishedAt: "f",
+      durationMs: 3000,
+      steps: [{ name: "start", ms: 3000, ok: false }],
+    });
+    const state = JSON.parse(await readFile(store.stateFile, "utf8")) as { maintenance: { message: string } };
+    expect(state.maintenance.message).toBe("key [redacted] at [redacted]");
+    const history = JSON.parse(await readFile(store.historyFile, "utf8")) as Array<Record<string, unknown>>;
+    expect(history[0]).toMatchObject({ durationMs: 3000, steps: [{ ms: 3000, ok: false }] });
+    expect(redact(JSON.stringify({ m: 'pa"ss\\word' }))).toBe('{"m":"[redacted]"}');
+  });
 });
 
 describe("deploy lock", () => {
@@ -117,6 +144,23 @@ describe("deploy lock", () => {
     );
     const lock = await acquireLock(dir, "switchyard deploy new");
     expect(lock.takenOver?.pid).toBe(deadPid);
+    await lock.release();
+  });
+
+  it("takes over a lock whose pid now belongs to another process (pid reuse after a reboot)", async () => {
+    const liveStranger = { pid: process.pid, startTime: pidStartTime(process.pid)! + 1 };
+    await writeFile(
+      path.join(dir, "deploy.lock"),
+      JSON.stringify({
+        pid: liveStranger.pid,
+        host: os.hostname(),
+        startedAt: "2026-01-01T00:00:00Z",
+        command: "switchyard deploy before-reboot",
+        pidStartTime: liveStranger.startTime,
+      }),
+    );
+    const lock = await acquireLock(dir, "switchyard deploy new");
+    expect(lock.takenOver?.command).toBe("switchyard deploy before-reboot");
     await lock.release();
   });
 

@@ -10,7 +10,7 @@ export async function run(
   _args: unknown[],
   options: Record<string, unknown>,
 ): Promise<number> {
-  const ctx = await deployContext(globals);
+  const ctx = await deployContext(globals, { interruptible: true });
   if (options["image"] !== undefined && ctx.config.runtime.kind === "process") {
     throw new UsageError("--image applies to the docker and compose runtimes; runtime.kind is process");
   }

@@ -1,6 +1,6 @@
 import { runChecks } from "../../doctor/run-checks.js";
 import type { CheckResult } from "../../doctor/types.js";
-import { redact } from "../../secrets.js";
+import { redact, redactedJson } from "../../secrets.js";
 import { colorWanted } from "../../output/reporter.js";
 import type { GlobalOptions } from "../context.js";
 
@@ -12,9 +12,7 @@ export async function run(globals: GlobalOptions): Promise<number> {
   const failed = results.filter((r) => r.status === "fail").length;
   const warned = results.filter((r) => r.status === "warn").length;
   if (globals.json) {
-    process.stdout.write(
-      `${redact(JSON.stringify({ ok: failed === 0, failed, warned, checks: results }, null, 2))}\n`,
-    );
+    process.stdout.write(`${redactedJson({ ok: failed === 0, failed, warned, checks: results }, 2)}\n`);
     return failed === 0 ? 0 : 1;
   }
   const color = colorWanted(process.stdout, globals.color);

@@ -1,4 +1,4 @@
-import { redact } from "../../secrets.js";
+import { redactedJson } from "../../secrets.js";
 import { formatDuration } from "../../config/duration.js";
 import { describeTraffic } from "../../deploy/traffic.js";
 import { UsageError } from "../../errors.js";
@@ -17,7 +17,7 @@ export async function run(
   const config = await configFor(globals, reporter);
   const entries = (await new StateStore(config.stateDir).history()).slice(-limit).reverse();
   if (globals.json) {
-    process.stdout.write(`${redact(JSON.stringify(entries, null, 2))}\n`);
+    process.stdout.write(`${redactedJson(entries, 2)}\n`);
     return 0;
   }
   if (entries.length === 0) reporter.info("no deploys yet");

@@ -4,7 +4,7 @@ import { describeTraffic } from "../../deploy/traffic.js";
 import { deployContext, type GlobalOptions } from "../context.js";
 
 export async function run(globals: GlobalOptions): Promise<number> {
-  const ctx = await deployContext(globals);
+  const ctx = await deployContext(globals, { interruptible: true });
   const result = await rollback(ctx);
   ctx.reporter.info(
     `rolled back to ${result.slot} (${result.version}) in ${formatDuration(result.durationMs)}; ${describeTraffic(result.traffic)}`,

@@ -1,4 +1,4 @@
-import { redact } from "../../secrets.js";
+import { redactedJson } from "../../secrets.js";
 import { daemonStatus } from "../../daemon/lifecycle.js";
 import { createRuntime } from "../../runtimes/index.js";
 import { StateStore } from "../../state/store.js";
@@ -62,7 +62,7 @@ export async function run(globals: GlobalOptions): Promise<number> {
     slots,
   };
   if (globals.json) {
-    process.stdout.write(`${redact(JSON.stringify(report, null, 2))}\n`);
+    process.stdout.write(`${redactedJson(report, 2)}\n`);
     return 0;
   }
   const lines = [

@@ -54,9 +54,12 @@ export async function applyInclude(content: string, options: ApplyIncludeOptions
   }
   if (!(await waitForNewGeneration(master, oldWorkers, options.verifyTimeoutMs))) {
     await restore();
+    // A slow reload may still take effect with the new include it already read: a second reload
+    // makes the restored file the last one nginx loads.
+    await runCommand(options.reloadCommand);
     throw new RouterError(
       `nginx (master pid ${master}) started no new workers within ${options.verifyTimeoutMs}ms of the reload; ` +
-        `restored the previous ${file}, traffic unchanged`,
+        `restored the previous ${file} and reloaded again, traffic unchanged`,
       [`old workers: ${oldWorkers.join(", ") || "none"}`],
       { hint: "nginx logs why a reload failed in its error_log; check it, then deploy again" },
     );
