@@ -4,7 +4,6 @@ import type { SlotHandle, SlotLiveness } from "../runtimes/types.js";
 import { sleep } from "../util/process.js";
 import type { DeployContext } from "./context.js";
 import { describeProbe, waitHealthy, type HealthOutcome } from "./health.js";
-import { interruption } from "./phases.js";
 
 /**
  * Waits until the new slot answers its health check (and, where the runtime has one, its own
@@ -34,7 +33,7 @@ export async function healthGate(ctx: DeployContext, handle: SlotHandle): Promis
     if (outcome.healthy && ctx.runtime.healthcheck) {
       await waitRuntimeHealthy(ctx, handle, outcome.elapsedMs, gate.signal);
     }
-    if (ctx.cancel?.aborted) throw interruption(ctx.cancel);
+    ctx.cancel?.throwIfAborted();
     if (exit) throw await exitedError(ctx, handle, exit);
     if (!outcome.healthy) {
       const expected = health.expect_status === undefined ? "a 2xx" : String(health.expect_status);

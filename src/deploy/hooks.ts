@@ -103,6 +103,11 @@ export async function runHook(
   return { ran: true, ok: exitCode === 0 && !timedOut, exitCode, lastLines, timedOut };
 }
 
+/** How a hook that did not pass ended, for messages: "timed out" or "exited with code N". */
+export function hookOutcome(result: Pick<HookResult, "timedOut" | "exitCode">): string {
+  return result.timedOut ? "timed out" : `exited with code ${result.exitCode}`;
+}
+
 const HOOK_OUTPUT_GRACE_MS = 500;
 
 function outputClosed(child: ChildProcess, graceMs: number): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Reporter } from "../output/reporter.js";
 import type { DeployPhase, DeployProgress, State } from "../state/state.js";
 import type { StateStore } from "../state/store.js";
-import { DeployError, errorMessage } from "../errors.js";
+import { errorMessage } from "../errors.js";
 import { formatDuration } from "../config/duration.js";
 
 /** Phases an interruption still stops: traffic has not moved yet. */
@@ -13,11 +13,6 @@ const BEFORE_SWITCH: ReadonlySet<DeployPhase> = new Set([
   "pre_switch",
   "switch",
 ]);
-
-/** The error a deploy fails with when the user interrupted it. */
-export function interruption(signal: AbortSignal): DeployError {
-  return new DeployError(errorMessage(signal.reason));
-}
 
 /**
  * Runs the phases of one deploy in order, persisting `state.deploy.phase` before each one so that a
@@ -53,7 +48,7 @@ export class PhaseRunner {
     body: () => Promise<T>,
     describe?: (result: T) => string | undefined,
   ): Promise<T> {
-    if (this.cancel?.aborted && BEFORE_SWITCH.has(phase)) throw interruption(this.cancel);
+    if (BEFORE_SWITCH.has(phase)) this.cancel?.throwIfAborted();
     await this.save({ ...this.current, deploy: { ...this.progress, phase } });
     const step = this.reporter.step(label);
     const started = Date.now();

@@ -8,8 +8,8 @@ import type { SlotName } from "../types.js";
 import { type DeployContext, slotLogFile, stopGrace, whoAmI } from "./context.js";
 import { healthGate, logDetails } from "./health-gate.js";
 import { describeProbe, probe } from "./health.js";
-import { runHook, type HookName } from "./hooks.js";
-import { interruption, PhaseRunner } from "./phases.js";
+import { hookOutcome, runHook, type HookName } from "./hooks.js";
+import { PhaseRunner } from "./phases.js";
 import { trafficDelta, type TrafficReport } from "./traffic.js";
 
 /** How the slot that takes traffic gets there. */
@@ -89,10 +89,10 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
     if (config.hooks[name] === undefined) return;
     await runner.run(name as "pre_deploy" | "pre_switch", `hook ${name}`, async () => {
       const result = await hook(name, extra, ctx.cancel);
-      if (ctx.cancel?.aborted) throw interruption(ctx.cancel);
+      ctx.cancel?.throwIfAborted();
       if (!result.ok) {
         throw new DeployError(
-          `hook ${name} ${result.timedOut ? "timed out" : `exited with code ${result.exitCode}`}`,
+          `hook ${name} ${hookOutcome(result)}`,
           result.lastLines.map((l) => `  ${l}`),
         );
       }
@@ -228,8 +228,13 @@ async function afterSwitch(
   if (!post.ok) {
     const where = await rejectAfterSwitch(ctx, runner, plan, initial, fromHandle);
     await hook("on_failure");
-    const how = post.timedOut ? "timed out" : `exited with code ${post.exitCode}`;
-    throw await failAfter(ctx, runner, plan, `hook post_switch ${how}; ${where}`, post.lastLines);
+    throw await failAfter(
+      ctx,
+      runner,
+      plan,
+      `hook post_switch ${hookOutcome(post)}; ${where}`,
+      post.lastLines,
+    );
   }
   const promoted = runner.state.slots[plan.slot];
   if (promoted.handle)

@@ -8,6 +8,17 @@ import { isPidAlive, isZombie } from "../../src/util/process.js";
 import { BIN } from "../support/cli.js";
 import { getJson, makeProject } from "../support/project.js";
 
+/** Polls state.json (up to 10 s) until the running deploy records `phase`; returns the last phase seen. */
+async function deployPhaseReached(stateFile: string, phase: string): Promise<string> {
+  let seen = "";
+  for (let i = 0; i < 200 && seen !== phase; i += 1) {
+    await new Promise((r) => setTimeout(r, 50));
+    seen =
+      (JSON.parse(await readFile(stateFile, "utf8")) as { deploy?: { phase: string } }).deploy?.phase ?? "";
+  }
+  return seen;
+}
+
 describe("core: bad input and failures change nothing", () => {
   let project: Awaited<ReturnType<typeof makeProject>> | undefined;
   afterEach(async () => {
@@ -95,13 +106,7 @@ describe("core: bad input and failures change nothing", () => {
     await project.writeConfig({ version: "v2", env: { READY_DELAY_MS: "60000" } });
     const child = project.spawn(["deploy", "--version", "v2"]);
     const stateFile = path.join(project.dir, ".switchyard", "state.json");
-    let phase = "";
-    for (let i = 0; i < 200 && phase !== "health"; i += 1) {
-      await new Promise((r) => setTimeout(r, 50));
-      phase =
-        (JSON.parse(await readFile(stateFile, "utf8")) as { deploy?: { phase: string } }).deploy?.phase ?? "";
-    }
-    expect(phase).toBe("health");
+    expect(await deployPhaseReached(stateFile, "health")).toBe("health");
     const green = (
       JSON.parse(await readFile(stateFile, "utf8")) as { slots: { green: { handle: { pid: number } } } }
     ).slots.green.handle.pid;
@@ -134,13 +139,7 @@ describe("core: bad input and failures change nothing", () => {
     child.stderr.on("data", (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     const stateFile = path.join(project.dir, ".switchyard", "state.json");
-    let phase = "";
-    for (let i = 0; i < 200 && phase !== "health"; i += 1) {
-      await new Promise((r) => setTimeout(r, 50));
-      phase =
-        (JSON.parse(await readFile(stateFile, "utf8")) as { deploy?: { phase: string } }).deploy?.phase ?? "";
-    }
-    expect(phase).toBe("health");
+    expect(await deployPhaseReached(stateFile, "health")).toBe("health");
     const started = Date.now();
     child.kill("SIGINT");
     expect(await exited).toBe(1);

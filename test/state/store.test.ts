@@ -6,10 +6,29 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LockHeldError, StateError } from "../../src/errors.js";
 import { clearSecretsForTests, redact, registerSecret } from "../../src/secrets.js";
 import { acquireLock } from "../../src/state/lock.js";
-import { initialState, withSlot } from "../../src/state/state.js";
+import { initialState, withSlot, type HistoryEntry } from "../../src/state/state.js";
 import { StateStore } from "../../src/state/store.js";
 import { pidStartTime } from "../../src/util/process.js";
 import { tempDir } from "../support/tmp.js";
+
+/** A failed deploy's history entry; `overrides` set what a test looks at. */
+function failedEntry(overrides: Partial<HistoryEntry>): HistoryEntry {
+  return {
+    id: "1",
+    kind: "deploy",
+    outcome: "failed",
+    version: "v",
+    slot: "blue",
+    from: null,
+    user: "u",
+    host: "h",
+    startedAt: "s",
+    finishedAt: "f",
+    durationMs: 1,
+    steps: [],
+    ...overrides,
+  };
+}
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -67,47 +86,23 @@ describe("StateStore", () => {
     registerSecret("sup3r-s3cret");
     const store = new StateStore(dir);
     await store.write({ ...initialState("hello"), maintenance: { message: "token sup3r-s3cret" } });
-    await store.appendHistory({
-      id: "1",
-      kind: "deploy",
-      outcome: "failed",
-      version: "v",
-      slot: "blue",
-      from: null,
-      user: "u",
-      host: "h",
-      startedAt: "s",
-      finishedAt: "f",
-      durationMs: 1,
-      steps: [],
-      error: "boom sup3r-s3cret",
-    });
+    await store.appendHistory(failedEntry({ error: "boom sup3r-s3cret" }));
     for (const file of [store.stateFile, store.historyFile]) {
       const text = await readFile(file, "utf8");
       expect(text).not.toContain("sup3r-s3cret");
       expect(text).toContain("[redacted]");
     }
   });
+
   it("redacts secrets with quotes or backslashes and keeps numbers and booleans intact", async () => {
     registerSecret('pa"ss\\word');
     registerSecret("3000");
     registerSecret("false");
     const store = new StateStore(dir);
     await store.write({ ...initialState("hello"), maintenance: { message: 'key pa"ss\\word at 3000' } });
-    await store.appendHistory({
-      id: "1",
-      kind: "deploy",
-      outcome: "failed",
-      version: "v",
-      slot: "blue",
-      from: null,
-      user: "u",
-      host: "h",
-      startedAt: "s",
-      finishedAt: "f",
-      durationMs: 3000,
-      steps: [{ name: "start", ms: 3000, ok: false }],
-    });
+    await store.appendHistory(
+      failedEntry({ durationMs: 3000, steps: [{ name: "start", ms: 3000, ok: false }] }),
+    );
     const state = JSON.parse(await readFile(store.stateFile, "utf8")) as { maintenance: { message: string } };
     expect(state.maintenance.message).toBe("key [redacted] at [redacted]");
     const history = JSON.parse(await readFile(store.historyFile, "utf8")) as Array<Record<string, unknown>>;
