@@ -21,6 +21,8 @@ export interface ProxyOverheadOptions {
   readonly rounds?: number;
   /** Extra node flags for the proxy process, e.g. ["--max-semi-space-size=4"] (smaller heap). */
   readonly proxyNodeFlags?: readonly string[];
+  /** Extra `router` keys for the proxy, e.g. { fast_lane: false } to measure node:http alone. */
+  readonly proxyConfig?: Readonly<Record<string, unknown>>;
   readonly log?: (line: string) => void;
 }
 
@@ -72,7 +74,11 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
     );
     started.push(app);
     const proxyChild = path.join(repoRoot, "dist/bench/proxy-overhead/proxy-child.js");
-    const routerConfig = routerSchema.parse({ kind: "builtin", listen: "127.0.0.1:0" });
+    const routerConfig = routerSchema.parse({
+      kind: "builtin",
+      listen: "127.0.0.1:0",
+      ...options.proxyConfig,
+    });
     const proxyArgs = [
       ...(options.proxyNodeFlags ?? DAEMON_NODE_FLAGS),
       proxyChild,
@@ -208,6 +214,12 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const proxyNodeFlags = process.env.BENCH_PROXY_NODE_FLAGS?.split(" ").filter(Boolean);
-  const result = await runProxyOverhead({ seconds, proxyNodeFlags, log: (line) => console.error(line) });
+  const proxyConfig = JSON.parse(process.env.BENCH_PROXY_CONFIG ?? "{}") as Record<string, unknown>;
+  const result = await runProxyOverhead({
+    seconds,
+    proxyNodeFlags,
+    proxyConfig,
+    log: (line) => console.error(line),
+  });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -28,6 +28,10 @@ const builtinRouter = z.strictObject({
   upstream_idle_timeout: duration.prefault("4s"),
   close_upgrades_on_drain: z.boolean().default(true),
   access_log: z.boolean().default(false),
+  fast_lane: z
+    .boolean()
+    .default(true)
+    .meta({ description: "Plain HTTP/1.1 requests bypass node:http (faster); false sends all through it" }),
 });
 
 const nginxRouter = z.strictObject({

@@ -13,6 +13,11 @@ const HOP_BY_HOP = new Set([
   "proxy-authorization",
 ]);
 
+/** Whether a lower-case header name is hop-by-hop (never forwarded in either direction). */
+export function isHopByHop(lower: string): boolean {
+  return HOP_BY_HOP.has(lower);
+}
+
 /** Request headers the proxy sets itself, or that must not reach the app (httpoxy, Expect). */
 const REPLACED_ON_REQUEST = new Set([
   "x-real-ip",
@@ -25,6 +30,32 @@ const REPLACED_ON_REQUEST = new Set([
 ]);
 
 export const VIA = "1.1 switchyard";
+
+/** Whether a lower-case request header name is one the proxy sets itself (or drops: Expect, Proxy). */
+export function isReplacedOnRequest(lower: string): boolean {
+  return REPLACED_ON_REQUEST.has(lower);
+}
+
+/**
+ * The forwarding header lines for a client that sent none of its own: what
+ * `upstreamRequestHeaders` appends in that case, rendered for the fast lane.
+ */
+export function plainForwardingLines(client: ClientInfo, host: string, requestId: boolean): string {
+  const peer = unmapIPv4(client.remoteAddress);
+  return (
+    `x-real-ip: ${peer}\r\nx-forwarded-for: ${peer}\r\nx-forwarded-proto: ${client.proto}\r\n` +
+    `x-forwarded-host: ${host}\r\nvia: ${VIA}\r\n` +
+    (requestId ? "" : `x-request-id: ${client.newRequestId()}\r\n`)
+  );
+}
+
+/**
+ * Lengths of every name the proxy treats specially (hop-by-hop, replaced, Host, X-Request-Id):
+ * other names skip the lower-casing, which is most of the cost on the hot path.
+ */
+const SPECIAL_NAME_LENGTHS = new Set(
+  [...HOP_BY_HOP, ...REPLACED_ON_REQUEST, "host", "x-request-id"].map((name) => name.length),
+);
 
 /** What the proxy knows about the client connection a request came in on. */
 export interface ClientInfo {
@@ -89,40 +120,59 @@ function withoutListed(headers: string[], listed: Set<string> | null): string[] 
  */
 export function upstreamRequestHeaders(raw: readonly string[], client: ClientInfo): string[] {
   let out: string[] = [];
-  const incoming: Record<string, string[]> = {};
+  let incoming: Record<string, string[]> | null = null;
   let connection = "";
   let host: string | undefined;
   let requestId = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    const lower = name.toLowerCase();
-    if (REPLACED_ON_REQUEST.has(lower)) {
-      (incoming[lower] ??= []).push(value);
-      continue;
+    const lower = SPECIAL_NAME_LENGTHS.has(name.length) ? name.toLowerCase() : "";
+    if (lower !== "") {
+      if (REPLACED_ON_REQUEST.has(lower)) {
+        ((incoming ??= {})[lower] ??= []).push(value);
+        continue;
+      }
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === "connection") connection = connection === "" ? value : `${connection},${value}`;
+        continue;
+      }
+      if (lower === "host") host = value;
+      else if (lower === "x-request-id") requestId = true;
     }
-    if (HOP_BY_HOP.has(lower)) {
-      if (lower === "connection") connection = connection === "" ? value : `${connection},${value}`;
-      continue;
-    }
-    if (lower === "host") host = value;
-    if (lower === "x-request-id") requestId = true;
     out.push(name, value);
   }
   if (connection !== "") out = withoutListed(out, listedNames(connection));
   const peer = unmapIPv4(client.remoteAddress);
+  if (incoming === null) {
+    // Nothing to keep or append to: the common case, without the lookups below.
+    out.push("x-real-ip", peer, "x-forwarded-for", peer, "x-forwarded-proto", client.proto);
+    if (host !== undefined) out.push("x-forwarded-host", host);
+    out.push("via", VIA);
+  } else forwardingFrom(out, incoming, peer, host, client);
+  if (!requestId) out.push("x-request-id", client.newRequestId());
+  return out;
+}
+
+/** Forwarding headers when the client sent some of its own (kept only from a trusted peer). */
+function forwardingFrom(
+  out: string[],
+  incoming: Record<string, string[]>,
+  peer: string,
+  host: string | undefined,
+  client: ClientInfo,
+): void {
   const trusted = client.isTrusted(peer);
-  const priorFor = trusted ? (incoming["x-forwarded-for"] ?? []).join(", ") : "";
+  const prior: Record<string, string[]> = trusted ? incoming : {};
+  const priorFor = (prior["x-forwarded-for"] ?? []).join(", ");
   const realIp = trusted ? clientAddress([...hopsOf(priorFor), peer], client.isTrusted) : peer;
   out.push("x-real-ip", realIp);
   out.push("x-forwarded-for", priorFor === "" ? peer : `${priorFor}, ${peer}`);
-  out.push("x-forwarded-proto", (trusted && incoming["x-forwarded-proto"]?.[0]) || client.proto);
-  const forwardedHost = (trusted && incoming["x-forwarded-host"]?.[0]) || host;
+  out.push("x-forwarded-proto", prior["x-forwarded-proto"]?.[0] || client.proto);
+  const forwardedHost = prior["x-forwarded-host"]?.[0] || host;
   if (forwardedHost !== undefined) out.push("x-forwarded-host", forwardedHost);
   const priorVia = (incoming["via"] ?? []).join(", ");
   out.push("via", priorVia === "" ? VIA : `${priorVia}, ${VIA}`);
-  if (!requestId) out.push("x-request-id", client.newRequestId());
-  return out;
 }
 
 function hopsOf(forwardedFor: string): string[] {
@@ -144,7 +194,7 @@ export function clientResponseHeaders(raw: readonly (Buffer | string)[]): string
   let connection = "";
   for (let i = 0; i < raw.length; i += 2) {
     const name = latin1(raw[i]!);
-    const lower = name.toLowerCase();
+    const lower = SPECIAL_NAME_LENGTHS.has(name.length) ? name.toLowerCase() : "";
     if (HOP_BY_HOP.has(lower)) {
       if (lower === "connection")
         connection = connection === "" ? latin1(raw[i + 1]!) : `${connection},${latin1(raw[i + 1]!)}`;

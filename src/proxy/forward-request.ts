@@ -6,10 +6,11 @@ import type { SlotName } from "../types.js";
 import type { TrafficCounters } from "./counters.js";
 import { sendErrorPage } from "./respond.js";
 import { upstreamRequestHeaders } from "./forward-headers.js";
-import { ResponseRelay } from "./response-relay.js";
+import { ResponseRelay, serverResponse } from "./response-relay.js";
 import { declaredBodyLength, originFormPath } from "./request-guard.js";
 import type { UpstreamConnection } from "./upstream/connection.js";
 import { UpstreamError, type ExchangeHandler, type OutgoingRequest } from "./upstream/types.js";
+import { clientStalled, failureAnswer, IDEMPOTENT, mayRetry } from "./upstream-failure.js";
 import type { UpstreamPools } from "./upstream/pool.js";
 
 /** What forwarding one request needs from the server around it. */
@@ -36,8 +37,6 @@ export interface ExchangeRecord {
   readonly remote: string;
   readonly failed: boolean;
 }
-
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 
 class BodyTooLarge extends Error {}
 
@@ -100,7 +99,7 @@ export function forwardRequest(
   let connection: UpstreamConnection | null = null;
   let failed = false;
   let retried = false;
-  const relay = new ResponseRelay(res, ctx.closing, {
+  const relay = new ResponseRelay(serverResponse(res), ctx.closing, {
     pause: () => connection?.pause(),
     resume: () => connection?.resume(),
   });
@@ -142,9 +141,8 @@ export function forwardRequest(
     onError(err) {
       connection = null;
       if (res.destroyed) return; // the client left first; nothing to answer
-      const upstream = err instanceof UpstreamError ? err : null;
-      if (upstream?.failure === "client-stalled") {
-        res.destroy(); // the client stopped reading: its loss, not the app's failure
+      if (clientStalled(err)) {
+        res.destroy();
         return;
       }
       if (res.headersSent) {
@@ -156,23 +154,15 @@ export function forwardRequest(
         sendErrorPage(req, res, 413, `The request body is larger than ${ctx.maxBodySize} bytes.`, true);
         return;
       }
-      // Retry once on a brand-new connection: safe because the request is idempotent, has no body
-      // and no response byte arrived on a reused socket (RFC 9110 9.2.2). Never for POST or any
-      // request with a body.
-      if (!retried && idempotent && upstream?.failure === "reset" && upstream.reusedSocket) {
+      if (mayRetry(err, idempotent, retried)) {
         retried = true;
         connection = pool.fresh();
         connection.send(request, handler);
         return;
       }
       failed = true;
-      const timedOut = upstream?.failure === "timeout" || upstream?.failure === "connect-timeout";
-      const why = timedOut
-        ? `The ${target.slot} app did not answer in time.`
-        : upstream && upstream.failure !== "protocol"
-          ? `The ${target.slot} app could not be reached (${err.message}).`
-          : `The ${target.slot} app sent an invalid response (${err.message}).`;
-      sendErrorPage(req, res, timedOut ? 504 : 502, why, hasBody);
+      const answer = failureAnswer(err, target.slot);
+      sendErrorPage(req, res, answer.status, answer.message, hasBody);
     },
   };
   connection = pool.acquire();

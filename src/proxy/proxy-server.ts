@@ -12,6 +12,7 @@ import { trustedProxyMatcher } from "./forward-headers.js";
 import type { ExchangeRecord, ForwardContext } from "./forward-request.js";
 import { listenError, parseListen } from "./listen-address.js";
 import { handleRequest, handleUpgrade, type HandlerContext } from "./request-handler.js";
+import { FastLane } from "./fast-lane/fast-lane.js";
 import { CertificateWatcher, loadCertificate, TLS_DEFAULTS } from "./tls.js";
 import type { UpgradeContext } from "./upgrade.js";
 import { originKey, UpstreamPools } from "./upstream/pool.js";
@@ -60,6 +61,7 @@ export class ProxyServer {
   private redirectPort: number | null = null;
   private readonly servers: http.Server[] = [];
   private readonly clientSockets = new Set<Socket>();
+  private fastLane: FastLane | null = null;
 
   constructor(private readonly options: ProxyServerOptions) {
     const { config } = options;
@@ -130,6 +132,7 @@ export class ProxyServer {
     }
     const server = http.createServer(this.serverOptions());
     this.attach(server, "http");
+    if (config.fast_lane) this.installFastLane(server);
     const httpAddress = await this.listen(server, config.listen);
     return httpsAddress ? { http: httpAddress, https: httpsAddress } : { http: httpAddress };
   }
@@ -192,10 +195,12 @@ export class ProxyServer {
     while (Date.now() < deadline && this.clientSockets.size > 0) {
       if (Date.now() >= closeIdleAt) {
         for (const server of this.servers) server.closeIdleConnections();
+        this.fastLane?.closeIdle();
         this.closeAllUpgrades();
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    this.fastLane?.closeAll();
     for (const server of this.servers) {
       server.closeAllConnections();
       server.close(() => undefined);
@@ -224,6 +229,29 @@ export class ProxyServer {
     server.on("connect", (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       handleUpgrade(this.handlers, req, socket, head, proto),
     );
+  }
+
+  /**
+   * Puts the fast lane in front of node:http on the plain listener. http.Server has exactly one
+   * "connection" listener of its own, which parses with llhttp; the lane calls it for every
+   * connection it hands over, so those get everything node:http does (timeouts, 400s, tracking).
+   */
+  private installFastLane(server: http.Server): void {
+    const own = server.listeners("connection");
+    if (own.length !== 1) return; // not the http.Server this was written against: node:http only
+    const nodeConnection = own[0] as (socket: Socket) => void;
+    const { config } = this.options;
+    const headerTimeoutMs = Math.min(config.header_timeout, config.request_timeout || Infinity);
+    const lane = new FastLane({
+      handlers: this.handlers,
+      maxHeaderSize: config.max_header_size,
+      headerTimeoutMs: headerTimeoutMs > 0 ? headerTimeoutMs : 2 ** 31 - 1,
+      idleTimeoutMs: config.idle_timeout,
+      handOff: (socket) => nodeConnection.call(server, socket),
+    });
+    server.removeListener("connection", nodeConnection);
+    server.on("connection", (socket: Socket) => lane.accept(socket));
+    this.fastLane = lane;
   }
 
   private resolve(file: string): string {

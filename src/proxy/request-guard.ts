@@ -7,7 +7,7 @@ export interface RequestShape {
   readonly rawHeaders: readonly string[];
 }
 
-const HOST_VALUE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:\d{1,5})?$/;
+export const HOST_VALUE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:\d{1,5})?$/;
 
 /**
  * Returns why a request must be refused with 400, or null when it may be forwarded. Node's parser

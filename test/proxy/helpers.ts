@@ -40,7 +40,9 @@ export async function startBackend(version: string): Promise<Backend> {
       return json({ version, headers: req.headers, rawHeaders: req.rawHeaders });
     const parts: Buffer[] = [];
     req.on("data", (chunk: Buffer) => parts.push(chunk));
-    req.on("end", () => json({ version, method: req.method, received: Buffer.concat(parts).length }));
+    req.on("end", () =>
+      json({ version, method: req.method, url: req.url, received: Buffer.concat(parts).length }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
@@ -55,8 +57,19 @@ export async function startBackend(version: string): Promise<Backend> {
   };
 }
 
+/**
+ * `npm test` runs the proxy suites twice: with the fast lane (the default) and, with
+ * SWITCHYARD_TEST_FAST_LANE=off, with every request on node:http, so both paths pass them all.
+ */
+const FAST_LANE = process.env.SWITCHYARD_TEST_FAST_LANE !== "off";
+
 export function builtinConfig(overrides: Record<string, unknown> = {}): BuiltinRouterConfig {
-  const parsed = routerSchema.parse({ kind: "builtin", listen: "127.0.0.1:0", ...overrides });
+  const parsed = routerSchema.parse({
+    kind: "builtin",
+    listen: "127.0.0.1:0",
+    fast_lane: FAST_LANE,
+    ...overrides,
+  });
   if (parsed.kind !== "builtin") throw new Error("unreachable");
   return parsed;
 }

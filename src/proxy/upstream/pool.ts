@@ -111,10 +111,14 @@ export class OriginPool {
 export class UpstreamPools {
   private readonly pools = new Map<string, OriginPool>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** The pool asked for last: nearly every request goes to the same address as the one before. */
+  private last: { host: string; port: number; pool: OriginPool } | null = null;
 
   constructor(private readonly timeouts: UpstreamTimeouts) {}
 
   get(host: string, port: number): OriginPool {
+    const last = this.last;
+    if (last !== null && last.host === host && last.port === port) return last.pool;
     const key = originKey(host, port);
     let pool = this.pools.get(key);
     if (!pool) {
@@ -122,6 +126,7 @@ export class UpstreamPools {
       this.pools.set(key, pool);
       this.startSweeping();
     }
+    this.last = { host, port, pool };
     return pool;
   }
 
@@ -130,12 +135,14 @@ export class UpstreamPools {
     const pool = this.pools.get(key);
     if (!pool) return;
     this.pools.delete(key);
+    if (this.last?.pool === pool) this.last = null;
     await pool.close();
   }
 
   async closeAll(): Promise<void> {
     for (const pool of this.pools.values()) pool.destroy();
     this.pools.clear();
+    this.last = null;
     clearInterval(this.sweeper);
     this.sweeper = undefined;
   }

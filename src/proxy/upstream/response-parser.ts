@@ -1,15 +1,27 @@
+import { isHopByHop } from "../forward-headers.js";
+
 /** A final (non-1xx) response head, as the app sent it. */
 export interface ResponseHead {
   readonly status: number;
   readonly statusText: string;
   /** Flat [name, value, ...], names as sent, values with surrounding whitespace trimmed. */
   readonly headers: string[];
+  /**
+   * The header lines a client may get, as sent ("Name: value\r\n" each): the head without its
+   * hop-by-hop lines. null when that takes more than dropping lines (Connection names other
+   * headers, or Content-Length comes with Transfer-Encoding): use `headers` then.
+   */
+  readonly clientLines: string | null;
   /** The app allows another request on this connection after this response. */
   readonly keepAlive: boolean;
   /** Seconds from `Keep-Alive: timeout=N`, when the app sent it. */
   readonly keepAliveTimeoutS: number | undefined;
   /** How the body is delimited: none (HEAD, 204, 304), Content-Length, chunked, or connection close. */
   readonly framing: Framing;
+  /** The length, when the app sent it more than once or as a list: the client gets it once. */
+  readonly repeatedLength: number | null;
+  /** The app sent a Date header (a proxy adds one when it did not, RFC 9110 6.6.1). */
+  readonly hasDate: boolean;
 }
 
 export interface ResponseSink {
@@ -32,9 +44,30 @@ const HEX = /^[0-9a-fA-F]{1,13}[ \t]*$/;
 const MAX_INFORMATIONAL = 8;
 const DIGITS = /^\d{1,15}$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
+/**
+ * A whole response head in one pass: the status line, then "name:value" lines whose names are
+ * tokens and whose values hold no control character but HTAB (so no bare CR or LF, no obs-fold).
+ * What passes can be written to a client as it is.
+ */
+const HEAD_SHAPE =
+  /^HTTP\/1\.[01] \d{3}(?: [\t\x20-\x7e\x80-\xff]*)?(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
-/** Lengths of the header names the parser acts on (connection and keep-alive are both 10). */
-const FRAMING_NAME_LENGTHS = new Set([10, 14, 17]);
+/** Lengths of the names the parser looks at: hop-by-hop ones, Content-Length and Date. */
+const SPECIAL_NAME_LENGTHS = new Set(
+  [
+    "date",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "content-length",
+  ].map((name) => name.length),
+);
 
 /**
  * An incremental HTTP/1.1 response parser for one request's response (RFC 9112): skips 1xx
@@ -129,45 +162,51 @@ export class ResponseParser {
   }
 
   private head(text: string): void {
+    if (!HEAD_SHAPE.test(text)) throw new ResponseParseError(headProblem(text));
     const firstEnd = text.indexOf("\r\n");
-    const first = firstEnd < 0 ? text : text.slice(0, firstEnd);
-    const statusLine = STATUS_LINE.exec(first);
-    if (!statusLine)
-      throw new ResponseParseError(`invalid status line ${JSON.stringify(first.slice(0, 80))}`);
+    const statusLine = STATUS_LINE.exec(firstEnd < 0 ? text : text.slice(0, firstEnd))!;
     const http10 = statusLine[1] === "0";
     const status = Number(statusLine[2]);
-    const headers: string[] = [];
     let contentLength: string | undefined;
     let transferEncoding: string | undefined;
     let connection = "";
     let keepAliveTimeoutS: number | undefined;
-    for (let start = firstEnd + 2; firstEnd >= 0 && start <= text.length;) {
+    let lengthLines = 0;
+    let hasDate = false;
+    // The client's lines are the head minus its hop-by-hop lines: runs of kept lines are sliced
+    // out whole instead of being split into names and values and put together again.
+    let clientLines = "";
+    let keptFrom = firstEnd + 2;
+    // HEAD_SHAPE vouched for every line: "name:value", the name a token, no control characters.
+    for (let start = firstEnd + 2; firstEnd >= 0 && start < text.length;) {
       let stop = text.indexOf("\r\n", start);
       if (stop < 0) stop = text.length;
-      const line = text.slice(start, stop);
+      const colon = text.indexOf(":", start);
+      const lineStart = start;
       start = stop + 2;
-      const colon = line.indexOf(":");
-      if (colon <= 0 || line.charCodeAt(0) === 0x20 || line.charCodeAt(0) === 0x09)
-        throw new ResponseParseError("invalid header line (or obs-fold) in the response");
-      const name = line.slice(0, colon);
-      if (name.charCodeAt(colon - 1) === 0x20 || name.charCodeAt(colon - 1) === 0x09)
-        throw new ResponseParseError("whitespace before a header's colon in the response");
-      const value = line.slice(colon + 1).trim();
-      const lower = FRAMING_NAME_LENGTHS.has(name.length) ? name.toLowerCase() : "";
+      if (!SPECIAL_NAME_LENGTHS.has(colon - lineStart)) continue;
+      const lower = text.slice(lineStart, colon).toLowerCase();
+      if (lower === "date") hasDate = true;
+      if (!isHopByHop(lower) && lower !== "content-length") continue;
+      const value = trimmed(text, colon + 1, stop);
       if (lower === "content-length") {
         if (contentLength !== undefined && contentLength !== value)
           throw new ResponseParseError("differing Content-Length headers in the response");
         contentLength = value;
-      } else if (lower === "transfer-encoding") {
+        lengthLines += 1;
+        continue;
+      }
+      if (lower === "transfer-encoding") {
         transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
       } else if (lower === "connection") {
         connection = `${connection},${value.toLowerCase()}`;
       } else if (lower === "keep-alive") {
-        const timeout = /timeout=(\d+)/i.exec(value);
-        if (timeout) keepAliveTimeoutS = Number(timeout[1]);
+        keepAliveTimeoutS = keepAliveTimeout(value) ?? keepAliveTimeoutS;
       }
-      headers.push(name, value);
+      clientLines += text.slice(keptFrom, lineStart);
+      keptFrom = start;
     }
+    if (firstEnd >= 0 && keptFrom < text.length) clientLines += `${text.slice(keptFrom)}\r\n`;
     if (status < 100) throw new ResponseParseError(`invalid status ${status}`);
     if (status < 200) {
       if (++this.informational > MAX_INFORMATIONAL)
@@ -182,21 +221,28 @@ export class ResponseParser {
       http10 && transferEncoding !== undefined && !this.options.noBody && status !== 204 && status !== 304
         ? "close"
         : this.framingOf(status, contentLength, transferEncoding);
-    const tokens = connection === "" ? [] : connection.split(",").map((token) => token.trim());
-    const persistent = http10 ? tokens.includes("keep-alive") : !tokens.includes("close");
+    const persistent = http10 ? hasToken(connection, "keep-alive") : !hasToken(connection, "close");
     // TE and CL together may have been framed differently by something in between: never reuse.
     this.reusable =
       persistent &&
       this.framing !== "close" &&
       !(transferEncoding !== undefined && contentLength !== undefined);
-    this.sink.onHead({
-      status,
-      statusText: statusLine[3] ?? "",
-      headers,
-      keepAlive: this.reusable,
-      keepAliveTimeoutS,
-      framing: this.framing,
-    });
+    // "Content-Length: 5" twice or "5, 5" is one length to us but an error to many clients.
+    const repeatedLength =
+      this.framing === "length" && (lengthLines > 1 || contentLength!.includes(",")) ? this.remaining : null;
+    const simple =
+      !namesOthers(connection) &&
+      !(transferEncoding !== undefined && contentLength !== undefined) &&
+      repeatedLength === null;
+    this.sink.onHead(
+      new ParsedHead(text, status, statusLine[3] ?? "", simple ? clientLines : null, {
+        keepAlive: this.reusable,
+        keepAliveTimeoutS,
+        framing: this.framing,
+        repeatedLength,
+        hasDate,
+      }),
+    );
     if (this.framing === "none") this.finish();
     else if (this.framing === "chunked") this.phase = "chunk-size";
     else if (this.framing === "close") this.phase = "close";
@@ -207,6 +253,7 @@ export class ResponseParser {
   private framingOf(status: number, contentLength: string | undefined, te: string | undefined): Framing {
     if (this.options.noBody || status === 204 || status === 304) return "none";
     if (te !== undefined) {
+      if (te.length === 7 && te.toLowerCase() === "chunked") return "chunked";
       const codings = te.split(",").map((coding) => coding.trim().toLowerCase());
       return codings[codings.length - 1] === "chunked" ? "chunked" : "close";
     }
@@ -268,4 +315,91 @@ export class ResponseParser {
   private finish(): void {
     this.phase = "done";
   }
+}
+
+/** Why a head failed HEAD_SHAPE, for the 502 message. */
+function headProblem(text: string): string {
+  const firstEnd = text.indexOf("\r\n");
+  const first = firstEnd < 0 ? text : text.slice(0, firstEnd);
+  if (!STATUS_LINE.test(first) || !HEAD_SHAPE.test(first))
+    return `invalid status line ${JSON.stringify(first.slice(0, 80))}`;
+  if (/\r\n[ \t]/.test(text)) return "invalid header line (or obs-fold) in the response";
+  if (/[ \t]:/.test(text)) return "whitespace before a header's colon in the response";
+  return "invalid header line in the response";
+}
+
+/** Whether a lower-case comma-separated list (as collected above) holds `token`. */
+function hasToken(list: string, token: string): boolean {
+  if (!list.includes(token)) return false;
+  return list.split(",").some((part) => part.trim() === token);
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/** Seconds from a `Keep-Alive: timeout=N, max=M` value. */
+function keepAliveTimeout(value: string): number | undefined {
+  const at = value.toLowerCase().indexOf("timeout=");
+  if (at < 0) return undefined;
+  const seconds = parseInt(value.slice(at + 8), 10);
+  return Number.isNaN(seconds) ? undefined : seconds;
+}
+
+/** A parsed head; the flat header list is only built when something asks for it. */
+class ParsedHead implements ResponseHead {
+  private list: string[] | null = null;
+  readonly keepAlive: boolean;
+  readonly keepAliveTimeoutS: number | undefined;
+  readonly framing: Framing;
+  readonly repeatedLength: number | null;
+  readonly hasDate: boolean;
+
+  constructor(
+    private readonly text: string,
+    readonly status: number,
+    readonly statusText: string,
+    readonly clientLines: string | null,
+    facts: Pick<ResponseHead, "keepAlive" | "keepAliveTimeoutS" | "framing" | "repeatedLength" | "hasDate">,
+  ) {
+    this.keepAlive = facts.keepAlive;
+    this.keepAliveTimeoutS = facts.keepAliveTimeoutS;
+    this.framing = facts.framing;
+    this.repeatedLength = facts.repeatedLength;
+    this.hasDate = facts.hasDate;
+  }
+
+  get headers(): string[] {
+    this.list ??= headerList(this.text);
+    return this.list;
+  }
+}
+
+/** [name, value, ...] of a head that passed HEAD_SHAPE, values trimmed. */
+function headerList(text: string): string[] {
+  const out: string[] = [];
+  const firstEnd = text.indexOf("\r\n");
+  for (let start = firstEnd + 2; firstEnd >= 0 && start < text.length;) {
+    let stop = text.indexOf("\r\n", start);
+    if (stop < 0) stop = text.length;
+    const colon = text.indexOf(":", start);
+    out.push(text.slice(start, colon), trimmed(text, colon + 1, stop));
+    start = stop + 2;
+  }
+  return out;
+}
+
+function trimmed(text: string, from: number, to: number): string {
+  while (from < to && isOws(text.charCodeAt(from))) from += 1;
+  while (to > from && isOws(text.charCodeAt(to - 1))) to -= 1;
+  return text.slice(from, to);
+}
+
+/** Whether a collected Connection value names headers beyond close and keep-alive. */
+function namesOthers(connection: string): boolean {
+  if (connection === "") return false;
+  return connection.split(",").some((token) => {
+    const name = token.trim();
+    return name !== "" && name !== "close" && name !== "keep-alive";
+  });
 }

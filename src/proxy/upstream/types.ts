@@ -30,6 +30,8 @@ export interface OutgoingRequest {
   /** Flat [name, value, ...]; values already validated by Node's request parser. */
   readonly headers: readonly string[];
   readonly body: Readable | null;
+  /** The whole head (request line, headers, blank line) already rendered: sent as it is. */
+  readonly head?: string;
   /** The body's length is unknown (the client sent it chunked): send it chunked too. */
   readonly chunked: boolean;
 }

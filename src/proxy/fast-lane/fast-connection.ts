@@ -1,0 +1,172 @@
+import type { Socket } from "node:net";
+import type { HandlerContext } from "../request-handler.js";
+import { decide } from "../routing.js";
+import { FastExchange, type ExchangeOwner } from "./fast-exchange.js";
+import { parseRequestHead } from "./request-head.js";
+
+/** What every fast-lane connection shares. */
+export interface FastLaneOptions {
+  readonly handlers: HandlerContext;
+  readonly maxHeaderSize: number;
+  readonly headerTimeoutMs: number;
+  /** Keep-alive: how long a connection may sit with no request. */
+  readonly idleTimeoutMs: number;
+  /** Gives a connection to node:http for good; its unread bytes were put back first. */
+  readonly handOff: (socket: Socket) => void;
+}
+
+const REQUEST_TIMEOUT = Buffer.from("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n", "latin1");
+
+/**
+ * One client connection on the fast lane: reads request heads itself and forwards the plain ones
+ * (see request-head.ts), one at a time. At the first request that is not plain, or that the proxy
+ * answers itself (redirect, 503, ACME), the connection goes to node:http with that request's
+ * bytes untouched, and stays there.
+ */
+export class FastConnection implements ExchangeOwner {
+  readonly remoteAddress: string;
+  readonly keepAliveLine: string;
+  private pending: Buffer | null = null;
+  private exchange: FastExchange | null = null;
+  private gone = false;
+  private headTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: FastLaneOptions,
+    private readonly registry: Set<FastConnection>,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? "";
+    const idleSeconds = Math.floor(options.idleTimeoutMs / 1000);
+    this.keepAliveLine = idleSeconds > 0 ? `keep-alive: timeout=${idleSeconds}\r\n` : "";
+    registry.add(this);
+    // Like node:http, a new connection has header_timeout to send its first head.
+    this.headTimer = setTimeout(this.onHeadTimeout, options.headerTimeoutMs);
+    socket.setTimeout(options.idleTimeoutMs);
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("timeout", this.onTimeout);
+    socket.on("error", this.onError);
+    socket.on("close", this.onClose);
+  }
+
+  /** Closes the connection if no request is in progress (graceful stop). */
+  closeIfIdle(): void {
+    if (this.exchange === null) this.socket.destroy();
+  }
+
+  exchangeDone(closeConnection: boolean): void {
+    this.exchange = null;
+    if (this.gone) return;
+    if (!closeConnection) this.next();
+    if (this.exchange !== null || this.gone) return;
+    if (closeConnection) {
+      this.leave();
+      this.socket.end(() => this.socket.destroy());
+      return;
+    }
+    this.socket.resume();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    // One request at a time: a pipelined one waits, and so does the socket.
+    if (this.exchange !== null) this.socket.pause();
+    else this.next();
+  };
+
+  private next(): void {
+    const data = this.pending;
+    if (data === null) return;
+    const head = parseRequestHead(data, this.options.maxHeaderSize);
+    if (head.kind === "incomplete") {
+      this.headTimer ??= setTimeout(this.onHeadTimeout, this.options.headerTimeoutMs);
+      return;
+    }
+    const state = this.options.handlers.routing();
+    const decision =
+      head.kind === "plain" && !state.stopping
+        ? decide({
+            proto: "http",
+            url: head.target,
+            host: head.host,
+            problem: null,
+            redirectToHttpsPort: state.redirectToHttpsPort,
+            acmeWebroot: this.options.handlers.acmeWebroot !== undefined,
+            maintenanceMessage: state.maintenanceMessage,
+            target: state.target,
+          })
+        : null;
+    if (head.kind !== "plain" || decision?.kind !== "forward") {
+      this.handOff();
+      return;
+    }
+    this.clearHeadTimer();
+    this.pending = head.size === data.length ? null : data.subarray(head.size);
+    this.exchange = new FastExchange(this.options.handlers.forward, this, head, decision.target);
+    this.exchange.start();
+  }
+
+  private handOff(): void {
+    const { socket } = this;
+    socket.pause();
+    this.leave();
+    if (this.pending !== null) socket.unshift(this.pending);
+    this.pending = null;
+    this.options.handOff(socket);
+    socket.resume();
+  }
+
+  /** Stops listening to the socket: it is closing, or node:http owns it now. */
+  private leave(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.registry.delete(this);
+    this.clearHeadTimer();
+    const { socket } = this;
+    socket.setTimeout(0);
+    socket.removeListener("data", this.onData);
+    socket.removeListener("end", this.onEnd);
+    socket.removeListener("timeout", this.onTimeout);
+    socket.removeListener("error", this.onError);
+    socket.removeListener("close", this.onClose);
+    socket.on("error", () => socket.destroy());
+  }
+
+  private clearHeadTimer(): void {
+    if (this.headTimer === null) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = null;
+  }
+
+  /** A head still incomplete after header_timeout (slowloris): 408, like node:http. */
+  private readonly onHeadTimeout = (): void => {
+    this.headTimer = null;
+    if (this.exchange !== null || this.gone) return;
+    this.leave();
+    this.socket.end(REQUEST_TIMEOUT, () => this.socket.destroy());
+  };
+
+  /** The client closed its side: like node:http, drop what it asked for and close ours. */
+  private readonly onEnd = (): void => {
+    this.leave();
+    this.exchange?.abandon();
+    this.socket.destroy();
+  };
+
+  /** Idle keep-alive connection; a request in progress is the upstream timeouts' business. */
+  private readonly onTimeout = (): void => {
+    if (this.exchange !== null || this.headTimer !== null) return;
+    this.leave();
+    this.socket.destroy();
+  };
+
+  private readonly onError = (): void => {
+    this.socket.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    this.leave();
+    this.exchange?.abandon();
+  };
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
+import type { RouteTarget } from "../../routers/types.js";
+import type { ForwardContext } from "../forward-request.js";
+import { plainForwardingLines, upstreamRequestHeaders, type ClientInfo } from "../forward-headers.js";
+import { ResponseRelay } from "../response-relay.js";
+import { clientStalled, failureAnswer, IDEMPOTENT, mayRetry } from "../upstream-failure.js";
+import type { UpstreamConnection } from "../upstream/connection.js";
+import type { ResponseHead } from "../upstream/response-parser.js";
+import { UpstreamError, type ExchangeHandler, type OutgoingRequest } from "../upstream/types.js";
+import { RawResponse, renderRawErrorPage } from "./raw-response.js";
+import { rawHeadersOf, type PlainRequest } from "./request-head.js";
+
+/** What an exchange tells its connection when its response is over (or the client left). */
+export interface ExchangeOwner {
+  readonly socket: Socket;
+  readonly remoteAddress: string;
+  /** `keep-alive: timeout=N\r\n` for responses that leave the connection open, or "". */
+  readonly keepAliveLine: string;
+  /** Called once, when the response was written or the exchange was abandoned. */
+  exchangeDone(closeConnection: boolean): void;
+}
+
+/**
+ * One request on the fast lane: forwarded to `target` with the same headers, retry rule, error
+ * pages and counters as the node:http path (forward-request.ts), the response written raw.
+ */
+export class FastExchange implements ExchangeHandler {
+  private connection: UpstreamConnection | null = null;
+  private outgoing: OutgoingRequest | null = null;
+  private finished = false;
+  private failed = false;
+  private retried = false;
+  private closing: boolean | null = null;
+  private readonly started = Date.now();
+  private readonly response: RawResponse;
+  private readonly relay: ResponseRelay;
+
+  constructor(
+    private readonly ctx: ForwardContext,
+    private readonly owner: ExchangeOwner,
+    private readonly request: PlainRequest,
+    private readonly target: RouteTarget,
+  ) {
+    this.response = new RawResponse(owner.socket, request.method, this, owner.keepAliveLine);
+    this.relay = new ResponseRelay(this.response, () => this.closes(), this);
+  }
+
+  start(): void {
+    const { request, ctx } = this;
+    const client: ClientInfo = {
+      remoteAddress: this.owner.remoteAddress,
+      proto: "http",
+      isTrusted: ctx.isTrusted,
+      newRequestId: randomUUID,
+    };
+    const plain = request.upstreamHead;
+    this.outgoing = {
+      method: request.method,
+      path: request.target,
+      headers: plain === null ? upstreamRequestHeaders(rawHeadersOf(request.text), client) : [],
+      head:
+        plain === null
+          ? undefined
+          : `${plain}${plainForwardingLines(client, request.host, request.requestId)}\r\n`,
+      body: null,
+      chunked: false,
+    };
+    ctx.counters.requestStarted(this.target.slot);
+    this.connection = ctx.pools.get(this.target.host, this.target.port).acquire();
+    this.connection.send(this.outgoing, this);
+  }
+
+  /** The client connection closed: drop the app's response, count the request as over. */
+  abandon(): void {
+    this.connection?.abort();
+    this.connection = null;
+    this.finish();
+  }
+
+  onHead(head: ResponseHead): void {
+    this.guarded(() => this.relay.onHead(head));
+  }
+
+  onBody(chunk: Buffer): void {
+    this.guarded(() => this.relay.onBody(chunk));
+  }
+
+  onFlush(): void {
+    this.guarded(() => this.relay.onFlush());
+  }
+
+  onEnd(): void {
+    this.connection = null;
+    this.guarded(() => this.relay.onEnd());
+  }
+
+  onError(err: Error): void {
+    this.connection = null;
+    if (this.finished) return; // the client left first; nothing to answer
+    if (clientStalled(err)) {
+      this.owner.socket.destroy();
+      return;
+    }
+    if (this.response.started) {
+      this.failed = true;
+      this.owner.socket.destroy();
+      return;
+    }
+    if (mayRetry(err, IDEMPOTENT.has(this.request.method), this.retried)) {
+      this.retried = true;
+      this.connection = this.ctx.pools.get(this.target.host, this.target.port).fresh();
+      this.connection.send(this.outgoing!, this);
+      return;
+    }
+    this.failed = true;
+    const answer = failureAnswer(err, this.target.slot);
+    this.response.error(
+      answer.status,
+      renderRawErrorPage(answer.status, answer.message, this.request, this.closes()),
+    );
+  }
+
+  /** The relay's flow control: the client is slower than the app. */
+  pause(): void {
+    this.connection?.pause();
+  }
+
+  resume(): void {
+    this.connection?.resume();
+  }
+
+  /** Called by RawResponse once the response is written. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const { ctx, target, request } = this;
+    ctx.counters.requestFinished(target.slot, this.failed);
+    ctx.onDone?.({
+      slot: target.slot,
+      method: request.method,
+      url: request.target,
+      status: this.response.status,
+      ms: Date.now() - this.started,
+      bytes: this.relay.bytes,
+      remote: this.owner.remoteAddress,
+      failed: this.failed,
+    });
+    this.owner.exchangeDone(this.closing === true);
+  }
+
+  /** An exception on the way to the client must not escape into the socket's event handler. */
+  private guarded(step: () => void): void {
+    if (this.finished) return;
+    try {
+      step();
+    } catch (err) {
+      this.connection?.abort();
+      this.onError(new UpstreamError((err as Error).message, "protocol", false, false));
+    }
+  }
+
+  /** Decided once per response: `Connection: close` then goes out and the socket ends after it. */
+  private closes(): boolean {
+    this.closing ??= this.request.close || this.ctx.closing();
+    return this.closing;
+  }
+}
