@@ -1,7 +1,7 @@
 import { BlockList, isIP, isIPv6 } from "node:net";
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) plus legacy ones that must never cross the proxy. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -19,7 +19,7 @@ export function isHopByHop(lower: string): boolean {
 }
 
 /** Request headers the proxy sets itself, or that must not reach the app (httpoxy, Expect). */
-const REPLACED_ON_REQUEST = new Set([
+export const REPLACED_ON_REQUEST: ReadonlySet<string> = new Set([
   "x-real-ip",
   "x-forwarded-for",
   "x-forwarded-proto",

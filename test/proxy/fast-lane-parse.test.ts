@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { renderRawErrorPage, renderResponseHead } from "../../src/proxy/fast-lane/raw-response.js";
 import { parseRequestHead, rawHeadersOf } from "../../src/proxy/fast-lane/request-head.js";
-import { plainForwardingLines, upstreamRequestHeaders } from "../../src/proxy/forward-headers.js";
+import {
+  HOP_BY_HOP,
+  plainForwardingLines,
+  REPLACED_ON_REQUEST,
+  upstreamRequestHeaders,
+} from "../../src/proxy/forward-headers.js";
 import { smugglingProblem } from "../../src/proxy/request-guard.js";
 
 const head = (text: string) => parseRequestHead(Buffer.from(text, "latin1"), 16 * 1024);
@@ -42,6 +47,21 @@ describe("fast lane: request heads", () => {
     expect(parsed.upstreamHead).toBe(
       "DELETE /item/4 HTTP/1.1\r\nhost: a\r\nX-Request-ID: abc\r\nContent-Length: 0\r\n",
     );
+  });
+
+  it("drops every hop-by-hop name and leaves every replaced one to the full path, in any case", () => {
+    for (const name of [...HOP_BY_HOP].flatMap((lower) => [lower, lower.toUpperCase()])) {
+      const parsed = head(`GET / HTTP/1.1\r\nHost: a\r\n${name}: keep-alive\r\nX-After: 1\r\n\r\n`);
+      // Upgrade and Transfer-Encoding are never plain; the rest are cut out of what goes upstream.
+      if (/^(upgrade|transfer-encoding)$/i.test(name)) expect(parsed.kind, name).toBe("other");
+      else
+        expect(parsed, name).toMatchObject({ upstreamHead: "GET / HTTP/1.1\r\nHost: a\r\nX-After: 1\r\n" });
+    }
+    for (const name of [...REPLACED_ON_REQUEST].flatMap((lower) => [lower, lower.toUpperCase()])) {
+      const parsed = head(`GET / HTTP/1.1\r\nHost: a\r\n${name}: 1.2.3.4\r\n\r\n`);
+      if (/^expect$/i.test(name)) expect(parsed.kind, name).toBe("other");
+      else expect(parsed, name).toMatchObject({ kind: "plain", upstreamHead: null });
+    }
   });
 
   it("leaves forwarding headers from the client to the full path (trust rules)", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { HOP_BY_HOP } from "../../src/proxy/forward-headers.js";
 import { renderRequestHead } from "../../src/proxy/upstream/request-head.js";
 import {
   ResponseParseError,
@@ -59,6 +60,48 @@ describe("upstream response parser", () => {
       expect(out).toMatchObject({ body: "hello, world", done: true, reusable: true });
       expect(out.heads[0]!.framing).toBe("chunked");
     }
+  });
+
+  it("reads chunk sizes in either case, and refuses one longer than 13 hex digits", () => {
+    const ok =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n000a\r\nabcdefghij\r\n0\r\n\r\n";
+    expect(parse([ok])).toMatchObject({ body: "0123456789abcdefghij", done: true, reusable: true });
+    const spaced = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nok\r\n0\r\n\r\n";
+    expect(parse([spaced])).toMatchObject({ body: "ok", done: true });
+    const long = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${"0".repeat(13)}2\r\nok\r\n0\r\n\r\n`;
+    expect(() => parse([long])).toThrow(/invalid chunk size/);
+  });
+
+  it("drops every hop-by-hop line from what the client gets, in any case", () => {
+    for (const name of [...HOP_BY_HOP].flatMap((lower) => [lower, lower.toUpperCase()])) {
+      // Connection would name X-After as hop-by-hop too; give it a token that names nothing.
+      const value = /^connection$/i.test(name) ? "keep-alive" : "1";
+      const out = parse([
+        `HTTP/1.1 204 No Content\r\nX-Before: b\r\n${name}: ${value}\r\nX-After: a\r\n\r\n`,
+      ]);
+      expect(out.heads[0]!.clientLines, name).toBe("X-Before: b\r\nX-After: a\r\n");
+    }
+  });
+
+  it("parses one response after another with the same parser", () => {
+    const heads: ResponseHead[] = [];
+    let body = "";
+    const parser = new ResponseParser(
+      { onHead: (head) => heads.push(head), onBody: (chunk) => (body += chunk.toString("latin1")) },
+      { noBody: false, maxHeadSize: 1024 },
+    );
+    parser.feed(Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab", "latin1"));
+    expect(parser.done).toBe(false);
+    parser.reset(true);
+    parser.feed(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", "latin1"));
+    expect({ done: parser.done, reusable: parser.canReuse, framing: heads[1]!.framing }).toEqual({
+      done: true,
+      reusable: true,
+      framing: "none",
+    });
+    parser.reset(false);
+    parser.feed(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\ncd", "latin1"));
+    expect({ done: parser.done, body }).toEqual({ done: true, body: "abcd" });
   });
 
   it("skips 100 Continue and 103 Early Hints before the final head", () => {

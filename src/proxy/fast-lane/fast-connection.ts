@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
+import type { ClientInfo } from "../forward-headers.js";
 import type { HandlerContext } from "../request-handler.js";
 import { decide } from "../routing.js";
 import { FastExchange, type ExchangeOwner } from "./fast-exchange.js";
 import { parseRequestHead } from "./request-head.js";
+import { readAsStream, readIntoSharedBuffer } from "./shared-buffer-reads.js";
 
 /** What every fast-lane connection shares. */
 export interface FastLaneOptions {
@@ -25,11 +28,16 @@ const REQUEST_TIMEOUT = Buffer.from("HTTP/1.1 408 Request Timeout\r\nConnection:
  */
 export class FastConnection implements ExchangeOwner {
   readonly remoteAddress: string;
+  readonly client: ClientInfo;
   readonly keepAliveLine: string;
   private pending: Buffer | null = null;
   private exchange: FastExchange | null = null;
   private gone = false;
   private headTimer: NodeJS.Timeout | null = null;
+  /** Reading stopped while a request is in progress (the client pipelines). */
+  private paused = false;
+  /** Reads arrive from the shared read buffer, not as 'data' events. */
+  private readonly shared: boolean;
 
   constructor(
     readonly socket: Socket,
@@ -37,13 +45,20 @@ export class FastConnection implements ExchangeOwner {
     private readonly registry: Set<FastConnection>,
   ) {
     this.remoteAddress = socket.remoteAddress ?? "";
+    this.client = {
+      remoteAddress: this.remoteAddress,
+      proto: "http",
+      isTrusted: options.handlers.forward.isTrusted,
+      newRequestId: randomUUID,
+    };
     const idleSeconds = Math.floor(options.idleTimeoutMs / 1000);
     this.keepAliveLine = idleSeconds > 0 ? `keep-alive: timeout=${idleSeconds}\r\n` : "";
     registry.add(this);
     // Like node:http, a new connection has header_timeout to send its first head.
     this.headTimer = setTimeout(this.onHeadTimeout, options.headerTimeoutMs);
     socket.setTimeout(options.idleTimeoutMs);
-    socket.on("data", this.onData);
+    this.shared = readIntoSharedBuffer(socket, this.onData);
+    if (!this.shared) socket.on("data", this.onData);
     socket.on("end", this.onEnd);
     socket.on("timeout", this.onTimeout);
     socket.on("error", this.onError);
@@ -65,14 +80,22 @@ export class FastConnection implements ExchangeOwner {
       this.socket.end(() => this.socket.destroy());
       return;
     }
+    if (!this.paused) return;
+    this.paused = false;
     this.socket.resume();
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.gone) return; // closing: with shared-buffer reads the callback outlives leave()
     this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
     // One request at a time: a pipelined one waits, and so does the socket.
-    if (this.exchange !== null) this.socket.pause();
-    else this.next();
+    if (this.exchange !== null) {
+      this.paused = true;
+      this.socket.pause();
+    } else this.next();
+    // What is left may be a view of the shared read buffer, which the next read overwrites.
+    if (this.pending !== null && this.pending.buffer === chunk.buffer)
+      this.pending = Buffer.from(this.pending);
   };
 
   private next(): void {
@@ -111,7 +134,8 @@ export class FastConnection implements ExchangeOwner {
     const { socket } = this;
     socket.pause();
     this.leave();
-    if (this.pending !== null) socket.unshift(this.pending);
+    if (this.shared) readAsStream(socket);
+    if (this.pending !== null) socket.unshift(Buffer.from(this.pending));
     this.pending = null;
     this.options.handOff(socket);
     socket.resume();

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import type { RouteTarget } from "../../routers/types.js";
 import type { ForwardContext } from "../forward-request.js";
@@ -15,6 +14,8 @@ import { rawHeadersOf, type PlainRequest } from "./request-head.js";
 export interface ExchangeOwner {
   readonly socket: Socket;
   readonly remoteAddress: string;
+  /** The connection as the forwarding headers see it. */
+  readonly client: ClientInfo;
   /** `keep-alive: timeout=N\r\n` for responses that leave the connection open, or "". */
   readonly keepAliveLine: string;
   /** Called once, when the response was written or the exchange was abandoned. */
@@ -32,7 +33,8 @@ export class FastExchange implements ExchangeHandler {
   private failed = false;
   private retried = false;
   private closing: boolean | null = null;
-  private readonly started = Date.now();
+  /** For the access log only. */
+  private readonly started: number;
   private readonly response: RawResponse;
   private readonly relay: ResponseRelay;
 
@@ -42,18 +44,14 @@ export class FastExchange implements ExchangeHandler {
     private readonly request: PlainRequest,
     private readonly target: RouteTarget,
   ) {
+    this.started = ctx.onDone ? Date.now() : 0;
     this.response = new RawResponse(owner.socket, request.method, this, owner.keepAliveLine);
     this.relay = new ResponseRelay(this.response, () => this.closes(), this);
   }
 
   start(): void {
     const { request, ctx } = this;
-    const client: ClientInfo = {
-      remoteAddress: this.owner.remoteAddress,
-      proto: "http",
-      isTrusted: ctx.isTrusted,
-      newRequestId: randomUUID,
-    };
+    const { client } = this.owner;
     const plain = request.upstreamHead;
     this.outgoing = {
       method: request.method,
@@ -78,21 +76,43 @@ export class FastExchange implements ExchangeHandler {
     this.finish();
   }
 
+  // Each step is guarded: an exception on the way to the client must not escape into the
+  // socket's event handler. (No closure per call: this runs for every request.)
   onHead(head: ResponseHead): void {
-    this.guarded(() => this.relay.onHead(head));
+    if (this.finished) return;
+    try {
+      this.relay.onHead(head);
+    } catch (err) {
+      this.relayFailed(err);
+    }
   }
 
   onBody(chunk: Buffer): void {
-    this.guarded(() => this.relay.onBody(chunk));
+    if (this.finished) return;
+    try {
+      this.relay.onBody(chunk);
+    } catch (err) {
+      this.relayFailed(err);
+    }
   }
 
   onFlush(): void {
-    this.guarded(() => this.relay.onFlush());
+    if (this.finished) return;
+    try {
+      this.relay.onFlush();
+    } catch (err) {
+      this.relayFailed(err);
+    }
   }
 
   onEnd(): void {
     this.connection = null;
-    this.guarded(() => this.relay.onEnd());
+    if (this.finished) return;
+    try {
+      this.relay.onEnd();
+    } catch (err) {
+      this.relayFailed(err);
+    }
   }
 
   onError(err: Error): void {
@@ -149,15 +169,9 @@ export class FastExchange implements ExchangeHandler {
     this.owner.exchangeDone(this.closing === true);
   }
 
-  /** An exception on the way to the client must not escape into the socket's event handler. */
-  private guarded(step: () => void): void {
-    if (this.finished) return;
-    try {
-      step();
-    } catch (err) {
-      this.connection?.abort();
-      this.onError(new UpstreamError((err as Error).message, "protocol", false, false));
-    }
+  private relayFailed(err: unknown): void {
+    this.connection?.abort();
+    this.onError(new UpstreamError((err as Error).message, "protocol", false, false));
   }
 
   /** Decided once per response: `Connection: close` then goes out and the socket ends after it. */

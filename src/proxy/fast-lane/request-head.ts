@@ -1,4 +1,4 @@
-import { isHopByHop, isReplacedOnRequest } from "../forward-headers.js";
+import { nameIs, trimmedSlice } from "../header-lines.js";
 import { HOST_VALUE } from "../request-guard.js";
 
 /**
@@ -43,15 +43,21 @@ const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
 const HEAD_SHAPE =
   /^(?:GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH) \/[\x21-\x7e]* HTTP\/1\.1(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 const MAX_HEADERS = 100;
-/** Lengths of the names looked at: the ones below plus hop-by-hop and forwarding headers. */
-const SPECIAL_NAME_LENGTHS = new Set(
-  [
-    ...["host", "content-length", "accept", "x-request-id", "connection", "transfer-encoding"],
-    ...["upgrade", "expect", "http2-settings", "keep-alive", "proxy-connection", "te", "trailer"],
-    ...["proxy-authenticate", "proxy-authorization", "x-real-ip", "x-forwarded-for", "via"],
-    ...["x-forwarded-proto", "x-forwarded-host", "proxy"],
-  ].map((name) => name.length),
-);
+/** The request header names the fast lane looks at. */
+const enum Name {
+  Other,
+  Host,
+  ContentLength,
+  Accept,
+  RequestId,
+  Connection,
+  /** Transfer-Encoding, Upgrade, Expect, HTTP2-Settings: not a plain request. */
+  NotPlain,
+  /** The other hop-by-hop names: dropped on the way upstream. */
+  HopByHop,
+  /** X-Forwarded-For and the other names the proxy sets itself: their trust rules need the full path. */
+  Forwarding,
+}
 
 /**
  * Reads one request head from the start of `data` (RFC 9112), accepting only a strict subset that
@@ -89,38 +95,37 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
     const lineStart = start;
     start = stop + 2;
     if (++count > MAX_HEADERS) return OTHER;
-    if (!SPECIAL_NAME_LENGTHS.has(colon - lineStart)) continue;
-    const lower = text.slice(lineStart, colon).toLowerCase();
-    switch (lower) {
-      case "host":
+    switch (nameOf(text, lineStart, colon - lineStart)) {
+      case Name.Other:
+        continue;
+      case Name.Host:
         if (host !== undefined) return OTHER;
-        host = trimmed(text, colon + 1, stop);
+        host = trimmedSlice(text, colon + 1, stop);
         if (!HOST_VALUE.test(host)) return OTHER;
         continue;
-      case "content-length":
-        if (trimmed(text, colon + 1, stop) !== "0" || sawLength) return OTHER;
+      case Name.ContentLength:
+        if (trimmedSlice(text, colon + 1, stop) !== "0" || sawLength) return OTHER;
         sawLength = true;
         continue;
-      case "accept":
-        accept = trimmed(text, colon + 1, stop);
+      case Name.Accept:
+        accept = trimmedSlice(text, colon + 1, stop);
         continue;
-      case "x-request-id":
+      case Name.RequestId:
         requestId = true;
         continue;
-      case "connection": {
-        const token = trimmed(text, colon + 1, stop).toLowerCase();
+      case Name.Connection: {
+        const token = trimmedSlice(text, colon + 1, stop).toLowerCase();
         if (token === "close") close = true;
         else if (token !== "keep-alive") return OTHER;
         break;
       }
-      case "transfer-encoding":
-      case "upgrade":
-      case "expect":
-      case "http2-settings":
+      case Name.NotPlain:
         return OTHER;
-      default:
-        if (isReplacedOnRequest(lower)) forwarded = true;
-        if (!isHopByHop(lower)) continue;
+      case Name.Forwarding:
+        forwarded = true;
+        continue;
+      case Name.HopByHop:
+        break;
     }
     upstream += text.slice(keptFrom, lineStart);
     keptFrom = start;
@@ -141,6 +146,54 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
   };
 }
 
+/**
+ * Which of the names above is at `start`, by length first so that most names cost one switch.
+ * Kept in step with forward-headers.ts (its hop-by-hop and replaced names; fast-lane-parse.test.ts
+ * goes through both lists).
+ */
+function nameOf(text: string, start: number, length: number): Name {
+  switch (length) {
+    case 2:
+      return nameIs(text, start, "te") ? Name.HopByHop : Name.Other;
+    case 3:
+      return nameIs(text, start, "via") ? Name.Forwarding : Name.Other;
+    case 4:
+      return nameIs(text, start, "host") ? Name.Host : Name.Other;
+    case 5:
+      return nameIs(text, start, "proxy") ? Name.Forwarding : Name.Other;
+    case 6:
+      if (nameIs(text, start, "accept")) return Name.Accept;
+      return nameIs(text, start, "expect") ? Name.NotPlain : Name.Other;
+    case 7:
+      if (nameIs(text, start, "upgrade")) return Name.NotPlain;
+      return nameIs(text, start, "trailer") ? Name.HopByHop : Name.Other;
+    case 9:
+      return nameIs(text, start, "x-real-ip") ? Name.Forwarding : Name.Other;
+    case 10:
+      if (nameIs(text, start, "connection")) return Name.Connection;
+      return nameIs(text, start, "keep-alive") ? Name.HopByHop : Name.Other;
+    case 12:
+      return nameIs(text, start, "x-request-id") ? Name.RequestId : Name.Other;
+    case 14:
+      if (nameIs(text, start, "content-length")) return Name.ContentLength;
+      return nameIs(text, start, "http2-settings") ? Name.NotPlain : Name.Other;
+    case 15:
+      return nameIs(text, start, "x-forwarded-for") ? Name.Forwarding : Name.Other;
+    case 16:
+      if (nameIs(text, start, "proxy-connection")) return Name.HopByHop;
+      return nameIs(text, start, "x-forwarded-host") ? Name.Forwarding : Name.Other;
+    case 17:
+      if (nameIs(text, start, "transfer-encoding")) return Name.NotPlain;
+      return nameIs(text, start, "x-forwarded-proto") ? Name.Forwarding : Name.Other;
+    case 18:
+      return nameIs(text, start, "proxy-authenticate") ? Name.HopByHop : Name.Other;
+    case 19:
+      return nameIs(text, start, "proxy-authorization") ? Name.HopByHop : Name.Other;
+    default:
+      return Name.Other;
+  }
+}
+
 /** [name, value, ...] of a head that passed HEAD_SHAPE, like Node's `req.rawHeaders`. */
 export function rawHeadersOf(text: string): string[] {
   const out: string[] = [];
@@ -149,16 +202,10 @@ export function rawHeadersOf(text: string): string[] {
     let stop = text.indexOf("\r\n", start);
     if (stop < 0) stop = text.length;
     const colon = text.indexOf(":", start);
-    out.push(text.slice(start, colon), trimmed(text, colon + 1, stop));
+    out.push(text.slice(start, colon), trimmedSlice(text, colon + 1, stop));
     start = stop + 2;
   }
   return out;
-}
-
-function trimmed(text: string, from: number, to: number): string {
-  while (from < to && isOws(text.charCodeAt(from))) from += 1;
-  while (to > from && isOws(text.charCodeAt(to - 1))) to -= 1;
-  return text.slice(from, to);
 }
 
 const METHOD_STARTS = ["GET ", "HEAD ", "POST ", "PUT ", "DELETE ", "OPTIONS ", "PATCH "].map((text) =>
@@ -174,9 +221,4 @@ function plainStart(data: Buffer): boolean {
     const length = Math.min(start.length, data.length);
     return data.compare(start, 0, length, 0, length) === 0;
   });
-}
-
-/** Optional whitespace around a header value: SP and HTAB only (RFC 9110 5.6.3). */
-function isOws(code: number): boolean {
-  return code === 0x20 || code === 0x09;
 }

@@ -1,7 +1,12 @@
 import net from "node:net";
 import { pipeRequestBody } from "./request-body.js";
 import { renderRequestHead } from "./request-head.js";
-import { ResponseParseError, ResponseParser, type ResponseHead } from "./response-parser.js";
+import {
+  ResponseParseError,
+  ResponseParser,
+  type ResponseHead,
+  type ResponseSink,
+} from "./response-parser.js";
 import {
   UpstreamError,
   type ConnectionTimeouts,
@@ -11,11 +16,11 @@ import {
 } from "./types.js";
 
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const NOTHING_TO_DETACH = (): void => undefined;
 
 interface Exchange {
   readonly request: OutgoingRequest;
   readonly handler: ExchangeHandler;
-  readonly parser: ResponseParser;
   readonly reused: boolean;
   bodySent: boolean;
   received: boolean;
@@ -26,7 +31,7 @@ interface Exchange {
  * One keep-alive socket to an app, carrying one exchange at a time (no pipelining). The owner
  * (OriginPool) learns through `onRelease` whether the socket can take another request.
  */
-export class UpstreamConnection {
+export class UpstreamConnection implements ResponseSink {
   readonly socket: net.Socket;
   /** When it last went idle (ms since epoch); the pool drops sockets idle for too long. */
   idleSince = 0;
@@ -40,6 +45,8 @@ export class UpstreamConnection {
   private pausedForClient = false;
   /** `destroy()` was called: a close that follows is ours, not the app's. */
   private closedByProxy = false;
+  /** One parser for the socket's life, reset for each exchange; its sink is this connection. */
+  private readonly parser: ResponseParser;
 
   constructor(
     host: string,
@@ -48,6 +55,7 @@ export class UpstreamConnection {
     private readonly onRelease: (connection: UpstreamConnection, reusable: boolean) => void,
     private readonly onGone: (connection: UpstreamConnection) => void,
   ) {
+    this.parser = new ResponseParser(this, { noBody: false, maxHeadSize: timeouts.maxHeadSize });
     // Reads land in one shared buffer instead of a fresh 64 KB allocation each (and skip the
     // stream machinery); each read is copied out before anything can keep it.
     this.socket = net.connect({
@@ -89,15 +97,12 @@ export class UpstreamConnection {
       request,
       handler,
       reused: this.uses > 1,
-      parser: new ResponseParser(this.sink(handler), {
-        noBody: request.method === "HEAD",
-        maxHeadSize: this.timeouts.maxHeadSize,
-      }),
       bodySent: request.body === null,
       received: false,
-      detachBody: () => undefined,
+      detachBody: NOTHING_TO_DETACH,
     };
     this.current = exchange;
+    this.parser.reset(request.method === "HEAD");
     this.socket.write(request.head ?? renderRequestHead(request), "latin1");
     if (request.body) {
       exchange.detachBody = pipeRequestBody(this.socket, request.body, request.chunked, {
@@ -138,14 +143,14 @@ export class UpstreamConnection {
     this.socket.destroy();
   }
 
-  private sink(handler: ExchangeHandler) {
-    return {
-      onHead: (head: ResponseHead) => {
-        if (head.keepAliveTimeoutS !== undefined) this.appIdleLimitMs = head.keepAliveTimeoutS * 1000;
-        handler.onHead(head);
-      },
-      onBody: (chunk: Buffer) => handler.onBody(chunk),
-    };
+  /** The parser's sink: passes the response on to the exchange in progress. */
+  onHead(head: ResponseHead): void {
+    if (head.keepAliveTimeoutS !== undefined) this.appIdleLimitMs = head.keepAliveTimeoutS * 1000;
+    this.current?.handler.onHead(head);
+  }
+
+  onBody(chunk: Buffer): void {
+    this.current?.handler.onBody(chunk);
   }
 
   private onData(chunk: Buffer): void {
@@ -158,14 +163,14 @@ export class UpstreamConnection {
     exchange.received = true;
     let leftover: number;
     try {
-      leftover = exchange.parser.feed(chunk);
+      leftover = this.parser.feed(chunk);
     } catch (err) {
       this.fail(err instanceof ResponseParseError ? this.error(err.message, "protocol") : (err as Error));
       return;
     }
     // An app may answer before the whole request body arrived (413, say): the rest of the body is
     // then dropped with the socket, so the next request cannot start inside this one.
-    if (exchange.parser.done) this.complete(exchange, leftover === 0 && exchange.bodySent);
+    if (this.parser.done) this.complete(exchange, leftover === 0 && exchange.bodySent);
     else if (this.current === exchange) exchange.handler.onFlush();
   }
 
@@ -174,9 +179,9 @@ export class UpstreamConnection {
     this.current = null;
     exchange.detachBody();
     // The last write to a slow client may have paused us; an idle socket must read (a FIN).
-    this.resume();
+    if (this.pausedForClient) this.resume();
     this.idleSince = Date.now();
-    this.onRelease(this, mayReuse && exchange.parser.canReuse);
+    this.onRelease(this, mayReuse && this.parser.canReuse);
     exchange.handler.onEnd();
   }
 
@@ -187,7 +192,7 @@ export class UpstreamConnection {
       return;
     }
     try {
-      exchange.parser.end();
+      this.parser.end();
     } catch (err) {
       this.fail(this.error((err as Error).message, exchange.received ? "protocol" : "reset"));
       return;

@@ -1,4 +1,4 @@
-import { isHopByHop } from "../forward-headers.js";
+import { nameIs, trimmedSlice } from "../header-lines.js";
 
 /** A final (non-1xx) response head, as the app sent it. */
 export interface ResponseHead {
@@ -38,12 +38,12 @@ export type Framing = "none" | "length" | "chunked" | "close";
 type Phase = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-end" | "trailers" | "close" | "done";
 
 const LF = 0x0a;
+const CR = 0x0d;
 const MAX_LINE = 4096;
 const HEX = /^[0-9a-fA-F]{1,13}[ \t]*$/;
 /** More informational (1xx) heads than any app sends before its answer. */
 const MAX_INFORMATIONAL = 8;
 const DIGITS = /^\d{1,15}$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
 /**
  * A whole response head in one pass: the status line, then "name:value" lines whose names are
  * tokens and whose values hold no control character but HTAB (so no bare CR or LF, no obs-fold).
@@ -52,22 +52,24 @@ const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
 const HEAD_SHAPE =
   /^HTTP\/1\.[01] \d{3}(?: [\t\x20-\x7e\x80-\xff]*)?(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
-/** Lengths of the names the parser looks at: hop-by-hop ones, Content-Length and Date. */
-const SPECIAL_NAME_LENGTHS = new Set(
-  [
-    "date",
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "content-length",
-  ].map((name) => name.length),
-);
+/** Hex digit values by character code; -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i += 1) {
+  HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
+  HEX_VALUE["0123456789ABCDEF".charCodeAt(i)] = i;
+}
+
+/** The header names the parser looks at. */
+const enum Name {
+  Other,
+  Date,
+  ContentLength,
+  Connection,
+  KeepAlive,
+  TransferEncoding,
+  /** Hop-by-hop, and nothing more to learn from it. */
+  OtherHopByHop,
+}
 
 /**
  * An incremental HTTP/1.1 response parser for one request's response (RFC 9112): skips 1xx
@@ -82,11 +84,27 @@ export class ResponseParser {
   private remaining = 0;
   private reusable = false;
   private informational = 0;
+  private noBody: boolean;
+  private readonly maxHeadSize: number;
 
   constructor(
     private readonly sink: ResponseSink,
-    private readonly options: { readonly noBody: boolean; readonly maxHeadSize: number },
-  ) {}
+    options: { readonly noBody: boolean; readonly maxHeadSize: number },
+  ) {
+    this.noBody = options.noBody;
+    this.maxHeadSize = options.maxHeadSize;
+  }
+
+  /** Ready for the next response on the same connection (one parser per keep-alive socket). */
+  reset(noBody: boolean): void {
+    this.phase = "head";
+    this.framing = "none";
+    this.pending = null;
+    this.remaining = 0;
+    this.reusable = false;
+    this.informational = 0;
+    this.noBody = noBody;
+  }
 
   /** True once the whole response was read. */
   get done(): boolean {
@@ -122,7 +140,7 @@ export class ResponseParser {
         case "chunk-size":
         case "chunk-end":
         case "trailers":
-          offset = this.readLine(data, offset);
+          offset = this.pending === null ? this.readWholeLine(data, offset) : this.readLine(data, offset);
           break;
         case "close":
           this.sink.onBody(offset === 0 ? data : data.subarray(offset));
@@ -150,11 +168,11 @@ export class ResponseParser {
       : data.subarray(offset);
     const end = joined.indexOf(HEAD_END, Math.max(0, before - 3));
     if (end < 0) {
-      if (joined.length > this.options.maxHeadSize) throw new ResponseParseError("response head too large");
+      if (joined.length > this.maxHeadSize) throw new ResponseParseError("response head too large");
       this.pending = Buffer.from(joined);
       return data.length;
     }
-    if (end > this.options.maxHeadSize) throw new ResponseParseError("response head too large");
+    if (end > this.maxHeadSize) throw new ResponseParseError("response head too large");
     this.pending = null;
     const consumed = end + 4 - before;
     this.head(joined.toString("latin1", 0, end));
@@ -163,10 +181,11 @@ export class ResponseParser {
 
   private head(text: string): void {
     if (!HEAD_SHAPE.test(text)) throw new ResponseParseError(headProblem(text));
-    const firstEnd = text.indexOf("\r\n");
-    const statusLine = STATUS_LINE.exec(firstEnd < 0 ? text : text.slice(0, firstEnd))!;
-    const http10 = statusLine[1] === "0";
-    const status = Number(statusLine[2]);
+    let firstEnd = text.indexOf("\r\n");
+    if (firstEnd < 0) firstEnd = text.length;
+    const http10 = text.charCodeAt(7) === 0x30;
+    const status =
+      (text.charCodeAt(9) - 0x30) * 100 + (text.charCodeAt(10) - 0x30) * 10 + text.charCodeAt(11) - 0x30;
     let contentLength: string | undefined;
     let transferEncoding: string | undefined;
     let connection = "";
@@ -178,35 +197,37 @@ export class ResponseParser {
     let clientLines = "";
     let keptFrom = firstEnd + 2;
     // HEAD_SHAPE vouched for every line: "name:value", the name a token, no control characters.
-    for (let start = firstEnd + 2; firstEnd >= 0 && start < text.length;) {
+    for (let start = firstEnd + 2; start < text.length;) {
       let stop = text.indexOf("\r\n", start);
       if (stop < 0) stop = text.length;
-      const colon = text.indexOf(":", start);
       const lineStart = start;
       start = stop + 2;
-      if (!SPECIAL_NAME_LENGTHS.has(colon - lineStart)) continue;
-      const lower = text.slice(lineStart, colon).toLowerCase();
-      if (lower === "date") hasDate = true;
-      if (!isHopByHop(lower) && lower !== "content-length") continue;
-      const value = trimmed(text, colon + 1, stop);
-      if (lower === "content-length") {
+      const colon = text.indexOf(":", lineStart);
+      const name = nameOf(text, lineStart, colon - lineStart);
+      if (name === Name.Other) continue;
+      if (name === Name.Date) {
+        hasDate = true;
+        continue;
+      }
+      const value = trimmedSlice(text, colon + 1, stop);
+      if (name === Name.ContentLength) {
         if (contentLength !== undefined && contentLength !== value)
           throw new ResponseParseError("differing Content-Length headers in the response");
         contentLength = value;
         lengthLines += 1;
         continue;
       }
-      if (lower === "transfer-encoding") {
+      if (name === Name.TransferEncoding) {
         transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
-      } else if (lower === "connection") {
+      } else if (name === Name.Connection) {
         connection = `${connection},${value.toLowerCase()}`;
-      } else if (lower === "keep-alive") {
+      } else if (name === Name.KeepAlive) {
         keepAliveTimeoutS = keepAliveTimeout(value) ?? keepAliveTimeoutS;
       }
       clientLines += text.slice(keptFrom, lineStart);
       keptFrom = start;
     }
-    if (firstEnd >= 0 && keptFrom < text.length) clientLines += `${text.slice(keptFrom)}\r\n`;
+    if (keptFrom < text.length) clientLines += `${text.slice(keptFrom)}\r\n`;
     if (status < 100) throw new ResponseParseError(`invalid status ${status}`);
     if (status < 200) {
       if (++this.informational > MAX_INFORMATIONAL)
@@ -218,7 +239,7 @@ export class ResponseParser {
     }
     // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing; read to the close.
     this.framing =
-      http10 && transferEncoding !== undefined && !this.options.noBody && status !== 204 && status !== 304
+      http10 && transferEncoding !== undefined && !this.noBody && status !== 204 && status !== 304
         ? "close"
         : this.framingOf(status, contentLength, transferEncoding);
     const persistent = http10 ? hasToken(connection, "keep-alive") : !hasToken(connection, "close");
@@ -235,13 +256,19 @@ export class ResponseParser {
       !(transferEncoding !== undefined && contentLength !== undefined) &&
       repeatedLength === null;
     this.sink.onHead(
-      new ParsedHead(text, status, statusLine[3] ?? "", simple ? clientLines : null, {
-        keepAlive: this.reusable,
-        keepAliveTimeoutS,
-        framing: this.framing,
-        repeatedLength,
-        hasDate,
-      }),
+      new ParsedHead(
+        text,
+        status,
+        firstEnd > 13 ? text.slice(13, firstEnd) : "",
+        simple ? clientLines : null,
+        {
+          keepAlive: this.reusable,
+          keepAliveTimeoutS,
+          framing: this.framing,
+          repeatedLength,
+          hasDate,
+        },
+      ),
     );
     if (this.framing === "none") this.finish();
     else if (this.framing === "chunked") this.phase = "chunk-size";
@@ -251,7 +278,7 @@ export class ResponseParser {
   }
 
   private framingOf(status: number, contentLength: string | undefined, te: string | undefined): Framing {
-    if (this.options.noBody || status === 204 || status === 304) return "none";
+    if (this.noBody || status === 204 || status === 304) return "none";
     if (te !== undefined) {
       if (te.length === 7 && te.toLowerCase() === "chunked") return "chunked";
       const codings = te.split(",").map((coding) => coding.trim().toLowerCase());
@@ -286,6 +313,32 @@ export class ResponseParser {
     return offset + take;
   }
 
+  /**
+   * The common case of `readLine`, without making strings: a chunk-size line of plain hex
+   * digits, or an empty line, wholly inside `data`. Anything else goes to `readLine`.
+   */
+  private readWholeLine(data: Buffer, offset: number): number {
+    if (this.phase === "chunk-size") {
+      let size = 0;
+      let at = offset;
+      for (; at < data.length && at - offset < 13; at += 1) {
+        const digit = data[at]! < 128 ? HEX_VALUE[data[at]!]! : -1;
+        if (digit < 0) break;
+        size = size * 16 + digit;
+      }
+      if (at === offset || at + 1 >= data.length || data[at] !== CR || data[at + 1] !== LF)
+        return this.readLine(data, offset);
+      this.remaining = size;
+      this.phase = size === 0 ? "trailers" : "chunk-data";
+      return at + 2;
+    }
+    if (offset + 1 >= data.length || data[offset] !== CR || data[offset + 1] !== LF)
+      return this.readLine(data, offset);
+    if (this.phase === "chunk-end") this.phase = "chunk-size";
+    else this.finish(); // the empty line after the trailers
+    return offset + 2;
+  }
+
   /** Reads one CRLF-terminated line of the chunked framing; returns the new offset. */
   private readLine(data: Buffer, offset: number): number {
     const newline = data.indexOf(LF, offset);
@@ -317,12 +370,40 @@ export class ResponseParser {
   }
 }
 
+/** The names the parser looks at, found by length first so that most names cost one switch. */
+function nameOf(text: string, start: number, length: number): Name {
+  switch (length) {
+    case 2:
+      return nameIs(text, start, "te") ? Name.OtherHopByHop : Name.Other;
+    case 4:
+      return nameIs(text, start, "date") ? Name.Date : Name.Other;
+    case 7:
+      return nameIs(text, start, "trailer") || nameIs(text, start, "upgrade")
+        ? Name.OtherHopByHop
+        : Name.Other;
+    case 10:
+      if (nameIs(text, start, "connection")) return Name.Connection;
+      return nameIs(text, start, "keep-alive") ? Name.KeepAlive : Name.Other;
+    case 14:
+      return nameIs(text, start, "content-length") ? Name.ContentLength : Name.Other;
+    case 16:
+      return nameIs(text, start, "proxy-connection") ? Name.OtherHopByHop : Name.Other;
+    case 17:
+      return nameIs(text, start, "transfer-encoding") ? Name.TransferEncoding : Name.Other;
+    case 18:
+      return nameIs(text, start, "proxy-authenticate") ? Name.OtherHopByHop : Name.Other;
+    case 19:
+      return nameIs(text, start, "proxy-authorization") ? Name.OtherHopByHop : Name.Other;
+    default:
+      return Name.Other;
+  }
+}
+
 /** Why a head failed HEAD_SHAPE, for the 502 message. */
 function headProblem(text: string): string {
   const firstEnd = text.indexOf("\r\n");
   const first = firstEnd < 0 ? text : text.slice(0, firstEnd);
-  if (!STATUS_LINE.test(first) || !HEAD_SHAPE.test(first))
-    return `invalid status line ${JSON.stringify(first.slice(0, 80))}`;
+  if (!HEAD_SHAPE.test(first)) return `invalid status line ${JSON.stringify(first.slice(0, 80))}`;
   if (/\r\n[ \t]/.test(text)) return "invalid header line (or obs-fold) in the response";
   if (/[ \t]:/.test(text)) return "whitespace before a header's colon in the response";
   return "invalid header line in the response";
@@ -330,12 +411,10 @@ function headProblem(text: string): string {
 
 /** Whether a lower-case comma-separated list (as collected above) holds `token`. */
 function hasToken(list: string, token: string): boolean {
+  if (list === "") return false;
+  if (list.length === token.length + 1 && list.endsWith(token)) return true; // ",token", the usual
   if (!list.includes(token)) return false;
   return list.split(",").some((part) => part.trim() === token);
-}
-
-function isOws(code: number): boolean {
-  return code === 0x20 || code === 0x09;
 }
 
 /** Seconds from a `Keep-Alive: timeout=N, max=M` value. */
@@ -375,7 +454,7 @@ class ParsedHead implements ResponseHead {
   }
 }
 
-/** [name, value, ...] of a head that passed HEAD_SHAPE, values trimmed. */
+/** [name, value, ...] of a head that passed `scanHeaderLines`, values trimmed. */
 function headerList(text: string): string[] {
   const out: string[] = [];
   const firstEnd = text.indexOf("\r\n");
@@ -383,21 +462,15 @@ function headerList(text: string): string[] {
     let stop = text.indexOf("\r\n", start);
     if (stop < 0) stop = text.length;
     const colon = text.indexOf(":", start);
-    out.push(text.slice(start, colon), trimmed(text, colon + 1, stop));
+    out.push(text.slice(start, colon), trimmedSlice(text, colon + 1, stop));
     start = stop + 2;
   }
   return out;
 }
 
-function trimmed(text: string, from: number, to: number): string {
-  while (from < to && isOws(text.charCodeAt(from))) from += 1;
-  while (to > from && isOws(text.charCodeAt(to - 1))) to -= 1;
-  return text.slice(from, to);
-}
-
 /** Whether a collected Connection value names headers beyond close and keep-alive. */
 function namesOthers(connection: string): boolean {
-  if (connection === "") return false;
+  if (connection === "" || connection === ",keep-alive" || connection === ",close") return false;
   return connection.split(",").some((token) => {
     const name = token.trim();
     return name !== "" && name !== "close" && name !== "keep-alive";
