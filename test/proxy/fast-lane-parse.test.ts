@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { renderRawErrorPage, renderResponseHead } from "../../src/proxy/fast-lane/raw-response.js";
-import { parseRequestHead, rawHeadersOf } from "../../src/proxy/fast-lane/request-head.js";
+import { parseRequestHead } from "../../src/proxy/fast-lane/request-head.js";
 import {
   HOP_BY_HOP,
   plainForwardingLines,
   REPLACED_ON_REQUEST,
   upstreamRequestHeaders,
 } from "../../src/proxy/forward-headers.js";
+import { rawHeadersOf } from "../../src/proxy/header-lines.js";
 import { smugglingProblem } from "../../src/proxy/request-guard.js";
 
 const head = (text: string) => parseRequestHead(Buffer.from(text, "latin1"), 16 * 1024);

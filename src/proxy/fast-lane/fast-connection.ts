@@ -36,8 +36,6 @@ export class FastConnection implements ExchangeOwner {
   private headTimer: NodeJS.Timeout | null = null;
   /** Reading stopped while a request is in progress (the client pipelines). */
   private paused = false;
-  /** Reads arrive from the shared read buffer, not as 'data' events. */
-  private readonly shared: boolean;
 
   constructor(
     readonly socket: Socket,
@@ -57,8 +55,7 @@ export class FastConnection implements ExchangeOwner {
     // Like node:http, a new connection has header_timeout to send its first head.
     this.headTimer = setTimeout(this.onHeadTimeout, options.headerTimeoutMs);
     socket.setTimeout(options.idleTimeoutMs);
-    this.shared = readIntoSharedBuffer(socket, this.onData);
-    if (!this.shared) socket.on("data", this.onData);
+    if (!readIntoSharedBuffer(socket, this.onData)) socket.on("data", this.onData);
     socket.on("end", this.onEnd);
     socket.on("timeout", this.onTimeout);
     socket.on("error", this.onError);
@@ -134,7 +131,7 @@ export class FastConnection implements ExchangeOwner {
     const { socket } = this;
     socket.pause();
     this.leave();
-    if (this.shared) readAsStream(socket);
+    readAsStream(socket);
     if (this.pending !== null) socket.unshift(Buffer.from(this.pending));
     this.pending = null;
     this.options.handOff(socket);

@@ -2,13 +2,14 @@ import type { Socket } from "node:net";
 import type { RouteTarget } from "../../routers/types.js";
 import type { ForwardContext } from "../forward-request.js";
 import { plainForwardingLines, upstreamRequestHeaders, type ClientInfo } from "../forward-headers.js";
+import { rawHeadersOf } from "../header-lines.js";
 import { ResponseRelay } from "../response-relay.js";
 import { clientStalled, failureAnswer, IDEMPOTENT, mayRetry } from "../upstream-failure.js";
 import type { UpstreamConnection } from "../upstream/connection.js";
 import type { ResponseHead } from "../upstream/response-parser.js";
 import { UpstreamError, type ExchangeHandler, type OutgoingRequest } from "../upstream/types.js";
 import { RawResponse, renderRawErrorPage } from "./raw-response.js";
-import { rawHeadersOf, type PlainRequest } from "./request-head.js";
+import type { PlainRequest } from "./request-head.js";
 
 /** What an exchange tells its connection when its response is over (or the client left). */
 export interface ExchangeOwner {

@@ -1,4 +1,5 @@
-import { nameIs, trimmedSlice } from "../header-lines.js";
+import { HOP_BY_HOP, REPLACED_ON_REQUEST } from "../forward-headers.js";
+import { HeaderNames, trimmedSlice } from "../header-lines.js";
 import { HOST_VALUE } from "../request-guard.js";
 
 /**
@@ -8,7 +9,7 @@ import { HOST_VALUE } from "../request-guard.js";
 export interface PlainRequest {
   readonly method: string;
   readonly target: string;
-  /** The head as received, without its blank line (see `rawHeadersOf`). */
+  /** The head as received, without its blank line (see header-lines.ts `rawHeadersOf`). */
   readonly text: string;
   /**
    * The head to send upstream, still without forwarding headers or blank line: the request line
@@ -59,6 +60,24 @@ const enum Name {
   Forwarding,
 }
 
+/** In step with forward-headers.ts: its hop-by-hop and replaced names are taken from there. */
+const NAMES = new HeaderNames<Name>(
+  [
+    ["host", Name.Host],
+    ["content-length", Name.ContentLength],
+    ["accept", Name.Accept],
+    ["x-request-id", Name.RequestId],
+    ["connection", Name.Connection],
+    ["transfer-encoding", Name.NotPlain],
+    ["upgrade", Name.NotPlain],
+    ["expect", Name.NotPlain],
+    ["http2-settings", Name.NotPlain],
+    ...[...HOP_BY_HOP].map((name) => [name, Name.HopByHop] as const),
+    ...[...REPLACED_ON_REQUEST].map((name) => [name, Name.Forwarding] as const),
+  ],
+  Name.Other,
+);
+
 /**
  * Reads one request head from the start of `data` (RFC 9112), accepting only a strict subset that
  * leaves no room for two parsers to disagree: anything unusual (a body, chunked, Upgrade, Expect,
@@ -95,7 +114,7 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
     const lineStart = start;
     start = stop + 2;
     if (++count > MAX_HEADERS) return OTHER;
-    switch (nameOf(text, lineStart, colon - lineStart)) {
+    switch (NAMES.kindOf(text, lineStart, colon - lineStart)) {
       case Name.Other:
         continue;
       case Name.Host:
@@ -144,68 +163,6 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
     close,
     size: end + 4,
   };
-}
-
-/**
- * Which of the names above is at `start`, by length first so that most names cost one switch.
- * Kept in step with forward-headers.ts (its hop-by-hop and replaced names; fast-lane-parse.test.ts
- * goes through both lists).
- */
-function nameOf(text: string, start: number, length: number): Name {
-  switch (length) {
-    case 2:
-      return nameIs(text, start, "te") ? Name.HopByHop : Name.Other;
-    case 3:
-      return nameIs(text, start, "via") ? Name.Forwarding : Name.Other;
-    case 4:
-      return nameIs(text, start, "host") ? Name.Host : Name.Other;
-    case 5:
-      return nameIs(text, start, "proxy") ? Name.Forwarding : Name.Other;
-    case 6:
-      if (nameIs(text, start, "accept")) return Name.Accept;
-      return nameIs(text, start, "expect") ? Name.NotPlain : Name.Other;
-    case 7:
-      if (nameIs(text, start, "upgrade")) return Name.NotPlain;
-      return nameIs(text, start, "trailer") ? Name.HopByHop : Name.Other;
-    case 9:
-      return nameIs(text, start, "x-real-ip") ? Name.Forwarding : Name.Other;
-    case 10:
-      if (nameIs(text, start, "connection")) return Name.Connection;
-      return nameIs(text, start, "keep-alive") ? Name.HopByHop : Name.Other;
-    case 12:
-      return nameIs(text, start, "x-request-id") ? Name.RequestId : Name.Other;
-    case 14:
-      if (nameIs(text, start, "content-length")) return Name.ContentLength;
-      return nameIs(text, start, "http2-settings") ? Name.NotPlain : Name.Other;
-    case 15:
-      return nameIs(text, start, "x-forwarded-for") ? Name.Forwarding : Name.Other;
-    case 16:
-      if (nameIs(text, start, "proxy-connection")) return Name.HopByHop;
-      return nameIs(text, start, "x-forwarded-host") ? Name.Forwarding : Name.Other;
-    case 17:
-      if (nameIs(text, start, "transfer-encoding")) return Name.NotPlain;
-      return nameIs(text, start, "x-forwarded-proto") ? Name.Forwarding : Name.Other;
-    case 18:
-      return nameIs(text, start, "proxy-authenticate") ? Name.HopByHop : Name.Other;
-    case 19:
-      return nameIs(text, start, "proxy-authorization") ? Name.HopByHop : Name.Other;
-    default:
-      return Name.Other;
-  }
-}
-
-/** [name, value, ...] of a head that passed HEAD_SHAPE, like Node's `req.rawHeaders`. */
-export function rawHeadersOf(text: string): string[] {
-  const out: string[] = [];
-  const lineEnd = text.indexOf("\r\n");
-  for (let start = lineEnd + 2; lineEnd >= 0 && start < text.length;) {
-    let stop = text.indexOf("\r\n", start);
-    if (stop < 0) stop = text.length;
-    const colon = text.indexOf(":", start);
-    out.push(text.slice(start, colon), trimmedSlice(text, colon + 1, stop));
-    start = stop + 2;
-  }
-  return out;
 }
 
 const METHOD_STARTS = ["GET ", "HEAD ", "POST ", "PUT ", "DELETE ", "OPTIONS ", "PATCH "].map((text) =>

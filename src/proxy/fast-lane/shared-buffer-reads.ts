@@ -53,7 +53,7 @@ export function readIntoSharedBuffer(socket: net.Socket, onBytes: ReadCallback):
 /**
  * For a socket handed to node:http after `readIntoSharedBuffer`: its reads become 'data' events
  * again, copied out of the shared buffer and pushed into the socket's readable side (a full
- * readable side stops reading, as a plain socket's does).
+ * readable side stops reading, as a plain socket's does). Does nothing to any other socket.
  */
 export function readAsStream(socket: net.Socket): void {
   if (internals === null) return;

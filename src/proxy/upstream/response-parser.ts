@@ -1,4 +1,5 @@
-import { nameIs, trimmedSlice } from "../header-lines.js";
+import { HOP_BY_HOP } from "../forward-headers.js";
+import { HeaderNames, rawHeadersOf, trimmedSlice } from "../header-lines.js";
 
 /** A final (non-1xx) response head, as the app sent it. */
 export interface ResponseHead {
@@ -70,6 +71,18 @@ const enum Name {
   /** Hop-by-hop, and nothing more to learn from it. */
   OtherHopByHop,
 }
+
+const NAMES = new HeaderNames<Name>(
+  [
+    ["date", Name.Date],
+    ["content-length", Name.ContentLength],
+    ["connection", Name.Connection],
+    ["keep-alive", Name.KeepAlive],
+    ["transfer-encoding", Name.TransferEncoding],
+    ...[...HOP_BY_HOP].map((name) => [name, Name.OtherHopByHop] as const),
+  ],
+  Name.Other,
+);
 
 /**
  * An incremental HTTP/1.1 response parser for one request's response (RFC 9112): skips 1xx
@@ -203,7 +216,7 @@ export class ResponseParser {
       const lineStart = start;
       start = stop + 2;
       const colon = text.indexOf(":", lineStart);
-      const name = nameOf(text, lineStart, colon - lineStart);
+      const name = NAMES.kindOf(text, lineStart, colon - lineStart);
       if (name === Name.Other) continue;
       if (name === Name.Date) {
         hasDate = true;
@@ -370,35 +383,6 @@ export class ResponseParser {
   }
 }
 
-/** The names the parser looks at, found by length first so that most names cost one switch. */
-function nameOf(text: string, start: number, length: number): Name {
-  switch (length) {
-    case 2:
-      return nameIs(text, start, "te") ? Name.OtherHopByHop : Name.Other;
-    case 4:
-      return nameIs(text, start, "date") ? Name.Date : Name.Other;
-    case 7:
-      return nameIs(text, start, "trailer") || nameIs(text, start, "upgrade")
-        ? Name.OtherHopByHop
-        : Name.Other;
-    case 10:
-      if (nameIs(text, start, "connection")) return Name.Connection;
-      return nameIs(text, start, "keep-alive") ? Name.KeepAlive : Name.Other;
-    case 14:
-      return nameIs(text, start, "content-length") ? Name.ContentLength : Name.Other;
-    case 16:
-      return nameIs(text, start, "proxy-connection") ? Name.OtherHopByHop : Name.Other;
-    case 17:
-      return nameIs(text, start, "transfer-encoding") ? Name.TransferEncoding : Name.Other;
-    case 18:
-      return nameIs(text, start, "proxy-authenticate") ? Name.OtherHopByHop : Name.Other;
-    case 19:
-      return nameIs(text, start, "proxy-authorization") ? Name.OtherHopByHop : Name.Other;
-    default:
-      return Name.Other;
-  }
-}
-
 /** Why a head failed HEAD_SHAPE, for the 502 message. */
 function headProblem(text: string): string {
   const firstEnd = text.indexOf("\r\n");
@@ -449,23 +433,9 @@ class ParsedHead implements ResponseHead {
   }
 
   get headers(): string[] {
-    this.list ??= headerList(this.text);
+    this.list ??= rawHeadersOf(this.text);
     return this.list;
   }
-}
-
-/** [name, value, ...] of a head that passed `scanHeaderLines`, values trimmed. */
-function headerList(text: string): string[] {
-  const out: string[] = [];
-  const firstEnd = text.indexOf("\r\n");
-  for (let start = firstEnd + 2; firstEnd >= 0 && start < text.length;) {
-    let stop = text.indexOf("\r\n", start);
-    if (stop < 0) stop = text.length;
-    const colon = text.indexOf(":", start);
-    out.push(text.slice(start, colon), trimmedSlice(text, colon + 1, stop));
-    start = stop + 2;
-  }
-  return out;
 }
 
 /** Whether a collected Connection value names headers beyond close and keep-alive. */
