@@ -169,12 +169,22 @@ export function runtimeConformance(name: string, makeRuntime: () => Promise<Runt
   });
 }
 
-/** A port that was free a moment ago (bound on 0, then released). */
+const handedOut = new Set<number>();
+
+/**
+ * A port that was free a moment ago (bound on 0, then released), and not one this process was
+ * given before: the kernel may hand the same released port out twice in a row, and a test that
+ * asks for a blue, a green and a listen port then gets two equal ones.
+ */
 export async function freePort(): Promise<number> {
-  const server = await listen(0);
-  const { port } = server.address() as net.AddressInfo;
-  await close(server);
-  return port;
+  for (;;) {
+    const server = await listen(0);
+    const { port } = server.address() as net.AddressInfo;
+    await close(server);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 function listen(port: number): Promise<net.Server> {
