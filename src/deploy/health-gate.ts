@@ -1,6 +1,7 @@
 import { formatDuration } from "../config/duration.js";
 import { DeployError } from "../errors.js";
 import type { SlotHandle, SlotLiveness } from "../runtimes/types.js";
+import { onAbort } from "../util/abort.js";
 import { sleep } from "../util/process.js";
 import type { DeployContext } from "./context.js";
 import { describeProbe, waitHealthy, type HealthOutcome } from "./health.js";
@@ -26,8 +27,7 @@ export async function healthGate(ctx: DeployContext, handle: SlotHandle): Promis
     },
     () => undefined,
   );
-  const onCancel = () => gate.abort();
-  ctx.cancel?.addEventListener("abort", onCancel, { once: true });
+  const stopCancel = onAbort(ctx.cancel, () => gate.abort());
   try {
     const outcome = await waitHealthy(handle.port, health, gate.signal);
     if (outcome.healthy && ctx.runtime.healthcheck) {
@@ -46,7 +46,7 @@ export async function healthGate(ctx: DeployContext, handle: SlotHandle): Promis
     return outcome;
   } finally {
     stopWatching.abort();
-    ctx.cancel?.removeEventListener("abort", onCancel);
+    stopCancel();
   }
 }
 

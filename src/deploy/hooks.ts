@@ -4,6 +4,7 @@ import path from "node:path";
 import type { HookConfig, HooksConfig } from "../config/schema.js";
 import type { Reporter } from "../output/reporter.js";
 import { redact } from "../secrets.js";
+import { onAbort } from "../util/abort.js";
 
 export type HookName = keyof HooksConfig;
 
@@ -34,6 +35,8 @@ export async function runHook(
 ): Promise<HookResult> {
   const hook: HookConfig | undefined = hooks[name];
   if (hook === undefined) return { ran: false, ok: true, exitCode: 0, lastLines: [], timedOut: false };
+  if (options.signal?.aborted)
+    return { ran: false, ok: false, exitCode: null, lastLines: [], timedOut: false };
   const { command, timeout } = typeof hook === "string" ? { command: hook, timeout: 60_000 } : hook;
   const child = spawn("sh", ["-c", command], {
     cwd: options.cwd,
@@ -83,14 +86,13 @@ export async function runHook(
     timedOut = true;
     killGroup("SIGKILL");
   }, timeout);
-  const onAbort = () => killGroup("SIGTERM");
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const stopAbort = onAbort(options.signal, () => killGroup("SIGTERM"));
   const exitCode = await new Promise<number | null>((resolve) => {
     child.once("error", () => resolve(127));
     child.once("exit", (code) => resolve(code));
   });
   clearTimeout(timer);
-  options.signal?.removeEventListener("abort", onAbort);
+  stopAbort();
   // A job the hook left in the background (`warm-cache.sh &`) keeps the pipes open: the hook is
   // done when `sh` exits; its remaining output gets a moment, then the pipes are let go.
   await outputClosed(child, HOOK_OUTPUT_GRACE_MS);

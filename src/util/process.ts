@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { onAbort } from "./abort.js";
 
 export function isPidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -45,11 +46,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
+    const stop = onAbort(signal, done);
     function done() {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
+      stop();
       resolve();
     }
-    signal?.addEventListener("abort", done, { once: true });
   });
 }

@@ -39,4 +39,18 @@ describe("hooks", () => {
     );
     expect(result).toMatchObject({ ok: false, exitCode: 7, lastLines: ["one", "two", "last words"] });
   });
+
+  it("do not start when the deploy was already interrupted", async () => {
+    const { reporter } = collectingReporter();
+    const interrupted = new AbortController();
+    interrupted.abort();
+    const started = Date.now();
+    const result = await runHook(
+      "pre_switch",
+      { pre_switch: { command: "sleep 10", timeout: 15_000 } },
+      { cwd: process.cwd(), env: {}, reporter, signal: interrupted.signal },
+    );
+    expect(result).toMatchObject({ ran: false, ok: false });
+    expect(Date.now() - started).toBeLessThan(3000); // not the 10 s sleep
+  });
 });

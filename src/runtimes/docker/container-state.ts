@@ -1,5 +1,6 @@
 import { RuntimeError } from "../../errors.js";
 import type { SlotHandle, SlotLiveness } from "../types.js";
+import { sleep } from "../../util/process.js";
 import type { EngineClient } from "./engine-client.js";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -123,16 +124,4 @@ function liveness(info: ContainerInfo | undefined): SlotLiveness {
 function requireContainer(handle: SlotHandle): string {
   if (!handle.containerId) throw new RuntimeError(`slot ${handle.slot} has no container id in its handle`);
   return handle.containerId;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

@@ -3,6 +3,7 @@ import { mkdirSync, openSync, closeSync, renameSync, existsSync } from "node:fs"
 import path from "node:path";
 import type { ProcessRuntimeConfig } from "../../config/runtime-schema.js";
 import { RuntimeError } from "../../errors.js";
+import { onAbort } from "../../util/abort.js";
 import { isSameProcess, isZombie, pidStartTime, sleep } from "../../util/process.js";
 import { canBind } from "../../util/ports.js";
 import { tailFile } from "../../util/tail.js";
@@ -99,8 +100,15 @@ export function createProcessRuntime(config: ProcessRuntimeConfig, ctx: RuntimeC
     async waitExit(handle, signal) {
       const known = handle.pid === undefined ? undefined : children.get(handle.pid);
       if (known) {
-        const aborted = new Promise<null>((resolve) => signal.addEventListener("abort", () => resolve(null)));
-        return Promise.race([known.exit, aborted]);
+        let stopListening = (): void => undefined;
+        const aborted = new Promise<null>((resolve) => {
+          stopListening = onAbort(signal, () => resolve(null));
+        });
+        try {
+          return await Promise.race([known.exit, aborted]);
+        } finally {
+          stopListening();
+        }
       }
       while (!signal.aborted) {
         const now = liveness(handle);
