@@ -1,6 +1,6 @@
 import path from "node:path";
 import { startLoad } from "../lib/load-client.js";
-import { freePort } from "../lib/ports.js";
+import { freePort } from "../../src/util/ports.js";
 import { seedDeploy } from "../seed/seed-deploy.js";
 import { startSeedHost } from "../seed/seed-host.js";
 import { makeSwitchyardProject, switchyardMissing } from "../switchyard/project.js";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
 import { startAppSlot } from "../lib/app-slot.js";
-import { freePort } from "../lib/ports.js";
+import { freePort } from "../../src/util/ports.js";
 import { waitForHttp } from "../lib/processes.js";
 import type { ProxyOverheadResult } from "../proxy-overhead/run-proxy-overhead.js";
 import type { WrkResult } from "../proxy-overhead/wrk.js";

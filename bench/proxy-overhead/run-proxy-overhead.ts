@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { routerSchema } from "../../src/config/router-schema.js";
 import { DAEMON_NODE_FLAGS } from "../../src/daemon/node-flags.js";
+import { freePort } from "../../src/util/ports.js";
 import { renderNginxBenchConfig } from "./nginx-config.js";
 import { childPids, cpuMicros, rssMb, startProcess, type Started } from "./processes.js";
 import { runWrk, type WrkResult } from "./wrk.js";
@@ -43,8 +43,17 @@ export interface ProxyOverheadResult {
   readonly loadAverageBefore: number;
   readonly direct: MeasuredRun[];
   readonly builtin: MeasuredRun[];
+  /** The seed's nginx (its forwarding headers): what issue 3's targets are measured against. */
   readonly nginx: MeasuredRun[];
-  readonly ratios: { readonly requestsPerSec: number; readonly p99: number; readonly cpuPerRequest: number };
+  /** The same nginx worker, also setting the headers switchyard adds (see nginx-config.ts). */
+  readonly nginxSameHeaders: MeasuredRun[];
+  readonly ratios: {
+    readonly requestsPerSec: number;
+    readonly p99: number;
+    readonly cpuPerRequest: number;
+    /** builtin against nginxSameHeaders: the like-for-like comparison, for information. */
+    readonly requestsPerSecSameHeaders: number;
+  };
   readonly rss: { readonly connections: number; readonly idleMb: number; readonly peakMb: number };
   readonly targetsMet: { readonly requestsPerSec: boolean; readonly p99: boolean; readonly rss: boolean };
 }
@@ -89,23 +98,33 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
     started.push(proxy);
     const proxyPort = Number(proxy.match[1]);
     const nginxPort = await freePort();
+    const nginxSameHeadersPort = await freePort();
     for (const dir of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(prefix, dir));
     const confFile = path.join(prefix, "nginx.conf");
-    writeFileSync(confFile, renderNginxBenchConfig(prefix, nginxPort, appPort));
+    writeFileSync(confFile, renderNginxBenchConfig(prefix, nginxPort, appPort, nginxSameHeadersPort));
     started.push(await startNginx(confFile, prefix, nginxPort));
+    await waitForPort(nginxSameHeadersPort);
 
     const urls = {
       direct: `http://127.0.0.1:${appPort}/`,
       builtin: `http://127.0.0.1:${proxyPort}/`,
       nginx: `http://127.0.0.1:${nginxPort}/`,
+      nginxSameHeaders: `http://127.0.0.1:${nginxSameHeadersPort}/`,
     };
     const nginxMaster = started.at(-1)!.child.pid!;
+    const nginxWorker = childPids(nginxMaster)[0] ?? nginxMaster;
     const pids = {
       direct: app.child.pid!,
       builtin: proxy.child.pid!,
-      nginx: childPids(nginxMaster)[0] ?? nginxMaster,
+      nginx: nginxWorker,
+      nginxSameHeaders: nginxWorker,
     };
-    const results: Record<keyof typeof urls, MeasuredRun[]> = { direct: [], builtin: [], nginx: [] };
+    const results: Record<keyof typeof urls, MeasuredRun[]> = {
+      direct: [],
+      builtin: [],
+      nginx: [],
+      nginxSameHeaders: [],
+    };
     for (const name of Object.keys(urls) as (keyof typeof urls)[]) await runWrk(urls[name], connections, 2); // warm up
     for (let round = 0; round < rounds; round += 1) {
       for (const name of Object.keys(urls) as (keyof typeof urls)[]) {
@@ -132,6 +151,10 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
     const ratios = {
       requestsPerSec: round2(
         mean(results.builtin, (r) => r.requestsPerSec) / mean(results.nginx, (r) => r.requestsPerSec),
+      ),
+      requestsPerSecSameHeaders: round2(
+        mean(results.builtin, (r) => r.requestsPerSec) /
+          mean(results.nginxSameHeaders, (r) => r.requestsPerSec),
       ),
       p99: round2(mean(results.builtin, (r) => r.p99Ms) / mean(results.nginx, (r) => r.p99Ms)),
       cpuPerRequest: round2(
@@ -185,14 +208,6 @@ async function startNginx(confFile: string, prefix: string, port: number): Promi
     throw err;
   }
   return { child, match: /x/.exec("x")!, stop };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {

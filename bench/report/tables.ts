@@ -66,6 +66,7 @@ export function overheadTable(part: OverheadPart): string {
       ["app directly", run?.direct],
       ["switchyard builtin", run?.builtin],
       ["nginx (1 worker, upstream keepalive)", run?.nginx],
+      ["nginx, also setting switchyard's headers", run?.nginxSameHeaders],
       ["HAProxy", part.haproxy.find((h) => h.connections === connections)?.wrk],
     ];
     for (const [name, list] of targets) {
@@ -101,11 +102,16 @@ export function overheadTargets(part: OverheadPart): string {
   const verdict = (met: boolean) => (met ? "met" : "**not met**");
   const lines: string[] = [];
   if (at50) {
-    const { requestsPerSec, p99 } = at50.ratios;
+    const { requestsPerSec, p99, requestsPerSecSameHeaders } = at50.ratios;
     lines.push(
       `- requests/s at 50 connections: ${n(requestsPerSec, 2)}x nginx (target >= 0.8x: ${verdict(requestsPerSec >= 0.8)})`,
       `- p99 at 50 connections: ${n(p99, 2)}x nginx (target <= 1.5x: ${verdict(p99 <= 1.5)})`,
     );
+    if (requestsPerSecSameHeaders !== undefined) {
+      lines.push(
+        `- for information, like for like: requests/s at 50 connections ${n(requestsPerSecSameHeaders, 2)}x an nginx that also sets X-Forwarded-Host, Via and X-Request-Id and keeps Host's port, as switchyard does (the target above is against the seed's nginx)`,
+      );
+    }
   }
   if (peaks.length > 0) {
     const peak = Math.max(...peaks.map((rss) => rss.peakMb));

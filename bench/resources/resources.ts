@@ -2,7 +2,7 @@ import path from "node:path";
 import { mkdir } from "node:fs/promises";
 import { startAppSlot } from "../lib/app-slot.js";
 import { runLoad } from "../lib/load-client.js";
-import { freePort } from "../lib/ports.js";
+import { freePort } from "../../src/util/ports.js";
 import { sampleResources } from "../lib/proc-stats.js";
 import { waitForHttp } from "../lib/processes.js";
 import { makeSwitchyardProject, switchyardMissing } from "../switchyard/project.js";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
-import { freePort } from "../lib/ports.js";
+import { freePort } from "../../src/util/ports.js";
 import type { SeedHost } from "./seed-deploy.js";
 import { startSeedNginx } from "./seed-nginx.js";
 

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { freePort } from "../lib/ports.js";
+import { freePort } from "../../src/util/ports.js";
 import { makeSwitchyardProject, switchyardMissing, type RouterSetup } from "../switchyard/project.js";
 import { builtinSetup, haproxySetup, nginxSetup } from "../switchyard/routers.js";
 import { measureCycles } from "./cycles.js";

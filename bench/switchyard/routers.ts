@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { nginxConfHead } from "../lib/nginx-conf.js";
-import { freePort } from "../lib/ports.js";
+import { freePort } from "../../src/util/ports.js";
 import { runCommand, spawnGroup, waitForHttp } from "../lib/processes.js";
 import { childPids } from "../lib/proc-stats.js";
 import type { RouterSetup } from "./project.js";

@@ -11,6 +11,7 @@
 import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RuntimeError } from "../../src/errors.js";
+import { freePort } from "../../src/util/ports.js";
 import type { Runtime, SlotHandle, SlotLiveness, SlotSpec } from "../../src/runtimes/types.js";
 import type { SlotName } from "../../src/types.js";
 
@@ -167,24 +168,6 @@ export function runtimeConformance(name: string, makeRuntime: () => Promise<Runt
       if (under.leftovers) expect(await under.leftovers(spec)).toEqual([]);
     }
   });
-}
-
-const handedOut = new Set<number>();
-
-/**
- * A port that was free a moment ago (bound on 0, then released), and not one this process was
- * given before: the kernel may hand the same released port out twice in a row, and a test that
- * asks for a blue, a green and a listen port then gets two equal ones.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const server = await listen(0);
-    const { port } = server.address() as net.AddressInfo;
-    await close(server);
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
-    return port;
-  }
 }
 
 function listen(port: number): Promise<net.Server> {

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../conformance/runtime.conformance.js";
+import { freePort } from "../../src/util/ports.js";
 import { runCli } from "../support/cli.js";
 import {
   TEST_LABEL,

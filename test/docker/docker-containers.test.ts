@@ -6,7 +6,8 @@ import { createDockerRuntime } from "../../src/runtimes/docker/docker-runtime.js
 import { findForeignListener } from "../../src/runtimes/docker/ports.js";
 import { LABELS } from "../../src/runtimes/docker/render-create.js";
 import type { SlotHandle } from "../../src/runtimes/types.js";
-import { freePort, waitForHealth } from "../conformance/runtime.conformance.js";
+import { freePort } from "../../src/util/ports.js";
+import { waitForHealth } from "../conformance/runtime.conformance.js";
 import { TEST_LABEL, pushTestImage } from "../support/images.js";
 import {
   dockerAvailable,

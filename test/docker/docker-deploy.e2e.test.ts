@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLoad } from "../../bench/lib/load-client.js";
 import { listContainers } from "../../src/runtimes/docker/containers.js";
 import { LABELS } from "../../src/runtimes/docker/render-create.js";
-import { freePort } from "../conformance/runtime.conformance.js";
+import { freePort } from "../../src/util/ports.js";
 import { runCli } from "../support/cli.js";
 import { cleanupDocker, pushTestImage, uniqueImageName, type PushedImage } from "../support/images.js";
 import { tempDir } from "../support/tmp.js";

@@ -8,7 +8,7 @@ import { EngineClient, parseDockerHost } from "../../src/runtimes/docker/engine-
 import { listContainers } from "../../src/runtimes/docker/containers.js";
 import { LABELS } from "../../src/runtimes/docker/render-create.js";
 import type { SlotHandle } from "../../src/runtimes/types.js";
-import { freePort } from "../conformance/runtime.conformance.js";
+import { freePort } from "../../src/util/ports.js";
 import { pushTestImage } from "../support/images.js";
 import {
   dockerAvailable,

@@ -8,7 +8,7 @@ import { checkDocker, checkRegistryLogin } from "../../src/doctor/docker-checks.
 import { checkPorts } from "../../src/doctor/port-checks.js";
 import { checkNodeVersion, checkStateDir, compareVersions } from "../../src/doctor/system-checks.js";
 import { initialState, withSlot } from "../../src/state/state.js";
-import { freePort } from "../conformance/runtime.conformance.js";
+import { freePort } from "../../src/util/ports.js";
 import { tempDir } from "../support/tmp.js";
 
 describe("doctor checks", () => {

@@ -39,4 +39,16 @@ describe("proxy-overhead bench helpers", () => {
     expect(conf).toContain('proxy_set_header Connection "";');
     expect(conf.match(/\/(var|etc|run)\//g)).toBeNull();
   });
+
+  it("adds, on a second port, an nginx that sets the same forwarding headers as switchyard", () => {
+    const seedOnly = renderNginxBenchConfig("/tmp/p", 30001, 30002);
+    expect(seedOnly).not.toContain("X-Forwarded-Host");
+    const conf = renderNginxBenchConfig("/tmp/p", 30001, 30002, 30003);
+    const second = conf.slice(conf.indexOf("listen 127.0.0.1:30003;"));
+    expect(second).toContain("proxy_set_header Host $http_host;");
+    expect(second).toContain("proxy_set_header X-Forwarded-Host $http_host;");
+    expect(second).toContain('proxy_set_header Via "1.1 nginx";');
+    expect(second).toContain("proxy_set_header X-Request-Id $bench_request_id;");
+    expect(conf.slice(0, conf.indexOf("listen 127.0.0.1:30003;"))).toContain("proxy_set_header Host $host;");
+  });
 });

@@ -1,9 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, renameSync } from "node:fs";
-import net from "node:net";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../../src/util/ports.js";
 
 /** Writes a fresh self-signed certificate for `cn` (and 127.0.0.1) as PEM files; openssl does it. */
 export function makeCertificate(dir: string, cn: string, name = "cert"): { cert: string; key: string } {
@@ -42,14 +41,6 @@ export function renewCertificate(dir: string, target: { cert: string; key: strin
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Spawns the shared test app (test/fixtures/app.mjs) and waits until it listens. */

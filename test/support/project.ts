@@ -1,7 +1,7 @@
 import { copyFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../conformance/runtime.conformance.js";
+import { freePort } from "../../src/util/ports.js";
 import { runCli, spawnCli, type CliResult } from "./cli.js";
 import { tempDir } from "./tmp.js";
 
