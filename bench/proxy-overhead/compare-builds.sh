@@ -5,6 +5,9 @@
 #   git stash && npm run build && cp -r dist /tmp/dist-before && git stash pop && npm run build
 #   bash bench/proxy-overhead/compare-builds.sh /tmp/dist-before dist [rounds] [seconds]
 #
+# A = `floor` runs bench/proxy-overhead/floor-child.ts (from B's build) instead: a proxy that only
+# copies bytes, the least Node can cost per request here.
+#
 # Each round runs wrk -t2 -c50 against A, B and nginx in turn; a line per run gives requests/s,
 # p99 and the process's CPU per request (all threads, and user time alone), then the means.
 set -euo pipefail
@@ -33,7 +36,9 @@ pids+=($!)
 wait_for "$work/app.log" listening
 config=$(node -e 'import("./'"$B_DIST"'/src/config/router-schema.js").then((m) => console.log(JSON.stringify(m.routerSchema.parse({ kind: "builtin", listen: "127.0.0.1:0" }))))')
 start_proxy() { # name dist
-  node --max-semi-space-size=4 "$2/bench/proxy-overhead/proxy-child.js" "$app_port" "$config" > "$work/$1.log" 2>&1 &
+  local child="$2/bench/proxy-overhead/proxy-child.js"
+  [ "$2" = floor ] && child="$B_DIST/bench/proxy-overhead/floor-child.js"
+  node --max-semi-space-size=4 "$child" "$app_port" "$config" > "$work/$1.log" 2>&1 &
   pids+=($!)
   wait_for "$work/$1.log" "listening [0-9]"
 }
