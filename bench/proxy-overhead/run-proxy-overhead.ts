@@ -45,14 +45,17 @@ export interface ProxyOverheadResult {
   readonly builtin: MeasuredRun[];
   /** The seed's nginx (its forwarding headers): what issue 3's targets are measured against. */
   readonly nginx: MeasuredRun[];
-  /** The same nginx worker, also setting the headers switchyard adds (see nginx-config.ts). */
-  readonly nginxSameHeaders: MeasuredRun[];
+  /**
+   * The same nginx worker, also setting the headers switchyard adds (see nginx-config.ts); absent
+   * from results recorded before it was measured.
+   */
+  readonly nginxSameHeaders?: MeasuredRun[];
   readonly ratios: {
     readonly requestsPerSec: number;
     readonly p99: number;
     readonly cpuPerRequest: number;
     /** builtin against nginxSameHeaders: the like-for-like comparison, for information. */
-    readonly requestsPerSecSameHeaders: number;
+    readonly requestsPerSecSameHeaders?: number;
   };
   readonly rss: { readonly connections: number; readonly idleMb: number; readonly peakMb: number };
   readonly targetsMet: { readonly requestsPerSec: boolean; readonly p99: boolean; readonly rss: boolean };

@@ -8,6 +8,7 @@ import { onAbort } from "../util/abort.js";
 
 export type HookName = keyof HooksConfig;
 
+/** `ran: false, ok: false`: not started, as the deploy was already interrupted. */
 export interface HookResult {
   readonly ran: boolean;
   readonly ok: boolean;

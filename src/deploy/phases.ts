@@ -59,8 +59,11 @@ export class PhaseRunner {
       return result;
     } catch (err) {
       this.steps.push({ name: phase, ms: Date.now() - started, ok: false });
-      step.fail(errorMessage(err));
-      throw err;
+      // A step cut short by Ctrl-C (an image pull aborted) reports the interrupt, not "aborted".
+      const aborted = this.cancel?.aborted === true && (err as Error | undefined)?.name === "AbortError";
+      const cause: unknown = aborted ? this.cancel?.reason : err;
+      step.fail(errorMessage(cause));
+      throw cause;
     }
   }
 

@@ -104,7 +104,13 @@ export async function promote(ctx: DeployContext, initial: State, plan: PromoteP
       const prepared = await runner.run(
         "prepare",
         "prepare",
-        () => runtime.prepare({ version: plan.version, image: plan.image, active: fromHandle ?? undefined }),
+        () =>
+          runtime.prepare({
+            version: plan.version,
+            image: plan.image,
+            active: fromHandle ?? undefined,
+            signal: ctx.cancel,
+          }),
         (r) => r.summary,
       );
       if (prepared.sameAsActive && !plan.force) {

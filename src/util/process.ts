@@ -44,13 +44,13 @@ export function isZombie(pid: number): boolean {
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    let stop = (): void => undefined;
     const timer = setTimeout(done, ms);
-    const stop = onAbort(signal, done);
     function done() {
       clearTimeout(timer);
       stop();
       resolve();
     }
+    stop = onAbort(signal, done);
   });
 }

@@ -11,7 +11,7 @@ import {
 } from "../../bench/report/markdown.js";
 import type { OverheadPart } from "../../bench/overhead/overhead.js";
 import type { BenchResults } from "../../bench/report/results.js";
-import { overheadTargets } from "../../bench/report/tables.js";
+import { overheadTable, overheadTargets } from "../../bench/report/tables.js";
 import { renderBarChart } from "../../bench/report/svg.js";
 
 const machine = {
@@ -148,6 +148,33 @@ describe("bench report", () => {
       ].join("\n"),
     );
     expect(overheadTargets({ available: false, runs: [], haproxy: [] })).toBe("");
+  });
+
+  it("adds the like-for-like nginx (same forwarding headers) as a row and a line for information", () => {
+    const wrk = (requestsPerSec: number) => ({ requestsPerSec, p50Ms: 1, p99Ms: 4, requests: 1, errors: 0 });
+    const part = {
+      available: true,
+      runs: [
+        {
+          connections: 50,
+          result: {
+            direct: [wrk(30_000)],
+            builtin: [wrk(20_000)],
+            nginx: [wrk(25_000)],
+            nginxSameHeaders: [wrk(24_000)],
+            ratios: { requestsPerSec: 0.8, p99: 1.1, cpuPerRequest: 1.4, requestsPerSecSameHeaders: 0.83 },
+            rss: { connections: 200, idleMb: 60, peakMb: 70 },
+          },
+        },
+      ],
+      haproxy: [],
+    } as unknown as OverheadPart;
+    expect(overheadTable(part)).toContain(
+      "| 50 | nginx, also setting switchyard's headers | 24,000 | 1.00 | 4.00 | 0.96 | 0 |",
+    );
+    expect(overheadTargets(part)).toContain(
+      "- for information, like for like: requests/s at 50 connections 0.83x an nginx that also sets",
+    );
   });
 
   it("replaces only the text between the markers, or appends the section", () => {
