@@ -137,6 +137,13 @@ describe("upstream response parser", () => {
     ]);
     expect(kept.reusable).toBe(true);
     expect(kept.heads[0]!.keepAliveTimeoutS).toBe(5);
+    // Tokens and parameters in any case, not only as Node and most apps send them.
+    expect(parse(["HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n"]).reusable).toBe(false);
+    const shouted = parse([
+      "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nKeep-Alive: TIMEOUT=7, max=9\r\nContent-Length: 0\r\n\r\n",
+    ]);
+    expect(shouted.reusable).toBe(true);
+    expect(shouted.heads[0]!.keepAliveTimeoutS).toBe(7);
   });
 
   it("reports bytes after the end of the response as left over", () => {

@@ -142,10 +142,11 @@ export class RawResponse implements ClientResponse {
       (this.chunked && body.length > 0 ? "\r\n" : "") + (this.chunked && last ? LAST_CHUNK : "");
     if (head === "" && size === "" && trailer === "") return body;
     const out = Buffer.allocUnsafe(head.length + size.length + body.length + trailer.length);
-    let at = out.write(head, 0, "latin1");
-    at += out.write(size, at, "latin1");
+    // Each write is a call into C++: the empty ones (most of them) are skipped.
+    let at = head === "" ? 0 : out.write(head, 0, "latin1");
+    if (size !== "") at += out.write(size, at, "latin1");
     at += body.copy(out, at);
-    out.write(trailer, at, "latin1");
+    if (trailer !== "") out.write(trailer, at, "latin1");
     return out;
   }
 }

@@ -91,7 +91,8 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
   if (end + 4 > maxHeadSize) return OTHER;
   const text = data.toString("latin1", 0, end);
   if (!HEAD_SHAPE.test(text)) return OTHER;
-  const lineEnd = text.indexOf("\r\n");
+  // HEAD_SHAPE admits a CR only as part of CRLF: the one-character search finds line ends.
+  const lineEnd = text.indexOf("\r");
   const firstSpace = text.indexOf(" ");
   const secondSpace = text.indexOf(" ", firstSpace + 1);
   const method = text.slice(0, firstSpace);
@@ -108,7 +109,7 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
   let upstream = "";
   let keptFrom = 0;
   for (let start = lineEnd + 2; lineEnd >= 0 && start < text.length;) {
-    let stop = text.indexOf("\r\n", start);
+    let stop = text.indexOf("\r", start);
     if (stop < 0) stop = text.length;
     const colon = text.indexOf(":", start);
     const lineStart = start;

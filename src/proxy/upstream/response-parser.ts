@@ -178,7 +178,9 @@ export class ResponseParser {
     const before = this.pending?.length ?? 0;
     const joined = this.pending
       ? Buffer.concat([this.pending, data.subarray(offset)])
-      : data.subarray(offset);
+      : offset === 0
+        ? data
+        : data.subarray(offset);
     const end = joined.indexOf(HEAD_END, Math.max(0, before - 3));
     if (end < 0) {
       if (joined.length > this.maxHeadSize) throw new ResponseParseError("response head too large");
@@ -194,7 +196,8 @@ export class ResponseParser {
 
   private head(text: string): void {
     if (!HEAD_SHAPE.test(text)) throw new ResponseParseError(headProblem(text));
-    let firstEnd = text.indexOf("\r\n");
+    // HEAD_SHAPE admits a CR only as part of CRLF: the one-character search finds line ends.
+    let firstEnd = text.indexOf("\r");
     if (firstEnd < 0) firstEnd = text.length;
     const http10 = text.charCodeAt(7) === 0x30;
     const status =
@@ -211,7 +214,7 @@ export class ResponseParser {
     let keptFrom = firstEnd + 2;
     // HEAD_SHAPE vouched for every line: "name:value", the name a token, no control characters.
     for (let start = firstEnd + 2; start < text.length;) {
-      let stop = text.indexOf("\r\n", start);
+      let stop = text.indexOf("\r", start);
       if (stop < 0) stop = text.length;
       const lineStart = start;
       start = stop + 2;
@@ -233,7 +236,7 @@ export class ResponseParser {
       if (name === Name.TransferEncoding) {
         transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
       } else if (name === Name.Connection) {
-        connection = `${connection},${value.toLowerCase()}`;
+        connection = `${connection},${value === "keep-alive" || value === "close" ? value : value.toLowerCase()}`;
       } else if (name === Name.KeepAlive) {
         keepAliveTimeoutS = keepAliveTimeout(value) ?? keepAliveTimeoutS;
       }
@@ -298,6 +301,10 @@ export class ResponseParser {
       return codings[codings.length - 1] === "chunked" ? "chunked" : "close";
     }
     if (contentLength !== undefined) {
+      if (DIGITS.test(contentLength)) {
+        this.remaining = Number(contentLength);
+        return "length";
+      }
       const single = contentLength.split(",").map((part) => part.trim());
       if (!single.every((part) => part === single[0]) || !DIGITS.test(single[0]!))
         throw new ResponseParseError(
@@ -403,7 +410,8 @@ function hasToken(list: string, token: string): boolean {
 
 /** Seconds from a `Keep-Alive: timeout=N, max=M` value. */
 function keepAliveTimeout(value: string): number | undefined {
-  const at = value.toLowerCase().indexOf("timeout=");
+  let at = value.indexOf("timeout="); // as apps send it; any other case is rare
+  if (at < 0) at = value.toLowerCase().indexOf("timeout=");
   if (at < 0) return undefined;
   const seconds = parseInt(value.slice(at + 8), 10);
   return Number.isNaN(seconds) ? undefined : seconds;
