@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import type { ClientInfo } from "../forward-headers.js";
+import { IdleTimer } from "../idle-timer.js";
 import type { HandlerContext } from "../request-handler.js";
 import { decide } from "../routing.js";
 import { FastExchange, type ExchangeOwner } from "./fast-exchange.js";
@@ -34,6 +35,8 @@ export class FastConnection implements ExchangeOwner {
   private exchange: FastExchange | null = null;
   private gone = false;
   private headTimer: NodeJS.Timeout | null = null;
+  /** Keep-alive: idle_timeout since the last response (or the connection's start). */
+  private readonly idle: IdleTimer;
   /** Reading stopped while a request is in progress (the client pipelines). */
   private paused = false;
 
@@ -54,10 +57,10 @@ export class FastConnection implements ExchangeOwner {
     registry.add(this);
     // Like node:http, a new connection has header_timeout to send its first head.
     this.headTimer = setTimeout(this.onHeadTimeout, options.headerTimeoutMs);
-    socket.setTimeout(options.idleTimeoutMs);
+    this.idle = new IdleTimer(this.onTimeout);
+    this.idle.start(options.idleTimeoutMs);
     if (!readIntoSharedBuffer(socket, this.onData)) socket.on("data", this.onData);
     socket.on("end", this.onEnd);
-    socket.on("timeout", this.onTimeout);
     socket.on("error", this.onError);
     socket.on("close", this.onClose);
   }
@@ -70,6 +73,7 @@ export class FastConnection implements ExchangeOwner {
   exchangeDone(closeConnection: boolean): void {
     this.exchange = null;
     if (this.gone) return;
+    this.idle.touch();
     if (!closeConnection) this.next();
     if (this.exchange !== null || this.gone) return;
     if (closeConnection) {
@@ -144,11 +148,10 @@ export class FastConnection implements ExchangeOwner {
     this.gone = true;
     this.registry.delete(this);
     this.clearHeadTimer();
+    this.idle.stop();
     const { socket } = this;
-    socket.setTimeout(0);
     socket.removeListener("data", this.onData);
     socket.removeListener("end", this.onEnd);
-    socket.removeListener("timeout", this.onTimeout);
     socket.removeListener("error", this.onError);
     socket.removeListener("close", this.onClose);
     socket.on("error", () => socket.destroy());

@@ -1,4 +1,5 @@
 import net from "node:net";
+import { IdleTimer } from "../idle-timer.js";
 import { pipeRequestBody } from "./request-body.js";
 import { renderRequestHead } from "./request-head.js";
 import {
@@ -47,6 +48,8 @@ export class UpstreamConnection implements ResponseSink {
   private closedByProxy = false;
   /** One parser for the socket's life, reset for each exchange; its sink is this connection. */
   private readonly parser: ResponseParser;
+  /** Once connected: upstream_timeout since the socket's last activity (see onTimeout). */
+  private readonly quiet = new IdleTimer(() => this.onTimeout());
 
   constructor(
     host: string,
@@ -75,7 +78,8 @@ export class UpstreamConnection implements ResponseSink {
     this.socket.setTimeout(timeouts.connectMs);
     this.socket.on("connect", () => {
       this.connected = true;
-      this.socket.setTimeout(timeouts.responseMs);
+      this.socket.setTimeout(0);
+      this.quiet.start(timeouts.responseMs);
     });
     this.socket.on("end", () => this.onEof());
     this.socket.on("timeout", () => this.onTimeout());
@@ -102,13 +106,14 @@ export class UpstreamConnection implements ResponseSink {
       detachBody: NOTHING_TO_DETACH,
     };
     this.current = exchange;
+    this.quiet.touch();
     this.parser.reset(request.method === "HEAD");
     this.socket.write(request.head ?? renderRequestHead(request), "latin1");
     if (request.body) {
       exchange.detachBody = pipeRequestBody(this.socket, request.body, request.chunked, {
         onSent: () => {
           exchange.bodySent = true;
-          this.socket.setTimeout(this.timeouts.responseMs); // the wait for the response starts now
+          this.quiet.touch(); // the wait for the response starts now
         },
         onError: (err) => {
           if (this.current === exchange) this.fail(err);
@@ -161,6 +166,7 @@ export class UpstreamConnection implements ResponseSink {
       return;
     }
     exchange.received = true;
+    this.quiet.touch();
     let leftover: number;
     try {
       leftover = this.parser.feed(chunk);
@@ -180,7 +186,7 @@ export class UpstreamConnection implements ResponseSink {
     exchange.detachBody();
     // The last write to a slow client may have paused us; an idle socket must read (a FIN).
     if (this.pausedForClient) this.resume();
-    this.idleSince = Date.now();
+    this.idleSince = this.quiet.lastTouched; // the last bytes of the response came just now
     this.onRelease(this, mayReuse && this.parser.canReuse);
     exchange.handler.onEnd();
   }
@@ -221,6 +227,7 @@ export class UpstreamConnection implements ResponseSink {
   }
 
   private onClose(): void {
+    this.quiet.stop();
     if (this.current) {
       const code = this.lastError?.code;
       if (this.closedByProxy) this.fail(this.error("closed by the proxy", "closed"));
