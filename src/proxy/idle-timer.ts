@@ -22,9 +22,9 @@ export class IdleTimer {
     if (ms > 0) this.arm(ms);
   }
 
-  /** Activity: the wait starts again from `now`. */
-  touch(now = Date.now()): void {
-    this.last = now;
+  /** Activity: the wait starts again from now. */
+  touch(): void {
+    this.last = Date.now();
   }
 
   /** When `touch` (or `start`) was last called, ms since the epoch. */
