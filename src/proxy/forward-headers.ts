@@ -38,15 +38,19 @@ export function isReplacedOnRequest(lower: string): boolean {
 
 /**
  * The forwarding header lines for a client that sent none of its own: what
- * `upstreamRequestHeaders` appends in that case, rendered for the fast lane.
+ * `upstreamRequestHeaders` appends in that case, rendered for the fast lane, except the
+ * X-Request-Id (`requestIdLine`), so that a connection can keep these for its next requests.
  */
-export function plainForwardingLines(client: ClientInfo, host: string, requestId: boolean): string {
+export function plainForwardingLines(client: ClientInfo, host: string): string {
   const peer = unmapIPv4(client.remoteAddress);
   return (
     `x-real-ip: ${peer}\r\nx-forwarded-for: ${peer}\r\nx-forwarded-proto: ${client.proto}\r\n` +
-    `x-forwarded-host: ${host}\r\nvia: ${VIA}\r\n` +
-    (requestId ? "" : `x-request-id: ${client.newRequestId()}\r\n`)
+    `x-forwarded-host: ${host}\r\nvia: ${VIA}\r\n`
   );
+}
+
+export function requestIdLine(client: ClientInfo): string {
+  return `x-request-id: ${client.newRequestId()}\r\n`;
 }
 
 /**

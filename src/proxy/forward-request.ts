@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "./request-id.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import type { RouteTarget } from "../routers/types.js";
@@ -82,7 +82,7 @@ export function forwardRequest(
     remoteAddress: remote,
     proto,
     isTrusted: ctx.isTrusted,
-    newRequestId: randomUUID,
+    newRequestId,
   });
   const hasBody = bodyLength === "chunked" || bodyLength > 0;
   const method = req.method ?? "GET";

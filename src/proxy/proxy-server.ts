@@ -11,7 +11,7 @@ import { TrafficCounters } from "./counters.js";
 import { trustedProxyMatcher } from "./forward-headers.js";
 import type { ExchangeRecord, ForwardContext } from "./forward-request.js";
 import { listenError, parseListen } from "./listen-address.js";
-import { handleRequest, handleUpgrade, type HandlerContext } from "./request-handler.js";
+import { handleRequest, handleUpgrade, type HandlerContext, type RoutingState } from "./request-handler.js";
 import { FastLane } from "./fast-lane/fast-lane.js";
 import { CertificateWatcher, loadCertificate, TLS_DEFAULTS } from "./tls.js";
 import type { UpgradeContext } from "./upgrade.js";
@@ -62,6 +62,7 @@ export class ProxyServer {
   private readonly servers: http.Server[] = [];
   private readonly clientSockets = new Set<Socket>();
   private fastLane: FastLane | null = null;
+  private routing: RoutingState | null = null;
 
   constructor(private readonly options: ProxyServerOptions) {
     const { config } = options;
@@ -90,13 +91,29 @@ export class ProxyServer {
       upgrade,
       counters: this.counters,
       acmeWebroot: config.acme_webroot === undefined ? undefined : this.resolve(config.acme_webroot),
-      routing: () => ({
-        target: this.current,
-        maintenanceMessage: this.maintenance?.message ?? null,
-        redirectToHttpsPort: this.redirectPort,
-        stopping: this.stopping,
-      }),
+      routing: () => this.routingState(),
     };
+  }
+
+  /** The same object while nothing changed: the fast lane asks for every request. */
+  private routingState(): RoutingState {
+    const last = this.routing;
+    const maintenanceMessage = this.maintenance?.message ?? null;
+    if (
+      last !== null &&
+      last.target === this.current &&
+      last.maintenanceMessage === maintenanceMessage &&
+      last.redirectToHttpsPort === this.redirectPort &&
+      last.stopping === this.stopping
+    )
+      return last;
+    this.routing = {
+      target: this.current,
+      maintenanceMessage,
+      redirectToHttpsPort: this.redirectPort,
+      stopping: this.stopping,
+    };
+    return this.routing;
   }
 
   /** Listens on `listen` (and `https.listen`); throws RouterError naming the address on failure. */

@@ -32,6 +32,8 @@ export function serverResponse(res: ServerResponse): ClientResponse {
   };
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Writes the app's response to the client. The head is held back until the end of the first
  * batch of bytes from the app: when the whole response came in that batch (the common case), it
@@ -41,7 +43,9 @@ export class ResponseRelay {
   /** Body bytes written or queued for the client. */
   bytes = 0;
   private head: ResponseHead | null = null;
-  private chunks: Buffer[] = [];
+  /** Body held back with the head: the first chunk, then any more (most responses have one). */
+  private first: Buffer | null = null;
+  private more: Buffer[] | null = null;
   private paused = false;
 
   constructor(
@@ -56,14 +60,16 @@ export class ResponseRelay {
 
   onBody(chunk: Buffer): void {
     this.bytes += chunk.length;
-    if (this.head) this.chunks.push(chunk);
-    else this.write(chunk);
+    if (this.head === null) this.write(chunk);
+    else if (this.first === null) this.first = chunk;
+    else (this.more ??= []).push(chunk);
   }
 
   /** More of the body is coming: send what is there. */
   onFlush(): void {
     if (this.head) this.writeHead(null);
-    for (const chunk of this.chunks.splice(0)) this.write(chunk);
+    const held = this.takeHeld();
+    if (held.length > 0) this.write(held);
   }
 
   onEnd(): void {
@@ -71,11 +77,19 @@ export class ResponseRelay {
       this.res.end();
       return;
     }
-    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    this.chunks = [];
+    const body = this.takeHeld();
     const { framing } = this.head;
     this.writeHead(framing === "chunked" || framing === "close" ? body.length : null);
     this.res.end(body.length > 0 ? body : undefined);
+  }
+
+  /** The body held back so far, as one buffer (empty if none). */
+  private takeHeld(): Buffer {
+    const { first, more } = this;
+    this.first = null;
+    this.more = null;
+    if (first === null) return EMPTY;
+    return more === null ? first : Buffer.concat([first, ...more]);
   }
 
   private writeHead(contentLength: number | null): void {

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "./request-id.js";
 import type { RouteTarget } from "../routers/types.js";
 import type { TrafficCounters } from "./counters.js";
 import { renderErrorPage, reasonPhrase } from "./error-pages.js";
@@ -38,7 +38,7 @@ export function proxyUpgrade(
     remoteAddress: req.socket.remoteAddress ?? "",
     proto,
     isTrusted: ctx.isTrusted,
-    newRequestId: randomUUID,
+    newRequestId,
   });
   headers.push("connection", "upgrade", "upgrade", req.headers.upgrade ?? "websocket");
   const upstream = http.request({

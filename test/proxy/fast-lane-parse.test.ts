@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { renderRawErrorPage, renderResponseHead } from "../../src/proxy/fast-lane/raw-response.js";
-import { parseRequestHead } from "../../src/proxy/fast-lane/request-head.js";
+import { parseRequestHead, renderUpstreamHead } from "../../src/proxy/fast-lane/request-head.js";
 import {
   HOP_BY_HOP,
   plainForwardingLines,
+  requestIdLine,
   REPLACED_ON_REQUEST,
   upstreamRequestHeaders,
 } from "../../src/proxy/forward-headers.js";
@@ -11,6 +12,13 @@ import { rawHeadersOf } from "../../src/proxy/header-lines.js";
 import { smugglingProblem } from "../../src/proxy/request-guard.js";
 
 const head = (text: string) => parseRequestHead(Buffer.from(text, "latin1"), 16 * 1024);
+/** What goes to the app for a plain request, with `forwarding` for the forwarding lines. */
+const upstream = (text: string, forwarding = "", addRequestId = false) => {
+  const data = Buffer.from(text, "latin1");
+  const parsed = parseRequestHead(data, 16 * 1024);
+  if (parsed.kind !== "plain" || parsed.forwarded) return null;
+  return renderUpstreamHead(data, parsed, Buffer.from(forwarding, "latin1"), addRequestId).toString("latin1");
+};
 const client = {
   remoteAddress: "::ffff:10.0.0.7",
   proto: "http" as const,
@@ -33,20 +41,24 @@ describe("fast lane: request heads", () => {
       close: false,
       requestId: false,
       size: text.indexOf("\r\n\r\n") + 4,
-      upstreamHead:
-        "GET /shop?q=1 HTTP/1.1\r\nHost: shop.example\r\nAccept: application/json\r\n" +
-        "X-Custom:  spaced value \r\n",
+      forwarded: false,
     });
+    expect(upstream(text)).toBe(
+      "GET /shop?q=1 HTTP/1.1\r\nHost: shop.example\r\nAccept: application/json\r\n" +
+        "X-Custom:  spaced value \r\n\r\n",
+    );
+    expect(upstream(text, "via: 1.1 switchyard\r\n")).toBe(
+      "GET /shop?q=1 HTTP/1.1\r\nHost: shop.example\r\nAccept: application/json\r\n" +
+        "X-Custom:  spaced value \r\nvia: 1.1 switchyard\r\n\r\n",
+    );
   });
 
   it("notes Connection: close, an incoming X-Request-Id, and Content-Length: 0", () => {
-    const parsed = head(
-      "DELETE /item/4 HTTP/1.1\r\nhost: a\r\nconnection: Close\r\nX-Request-ID: abc\r\nContent-Length: 0\r\n\r\n",
-    );
-    expect(parsed).toMatchObject({ kind: "plain", method: "DELETE", close: true, requestId: true });
-    if (parsed.kind !== "plain") throw new Error("unreachable");
-    expect(parsed.upstreamHead).toBe(
-      "DELETE /item/4 HTTP/1.1\r\nhost: a\r\nX-Request-ID: abc\r\nContent-Length: 0\r\n",
+    const text =
+      "DELETE /item/4 HTTP/1.1\r\nhost: a\r\nconnection: Close\r\nX-Request-ID: abc\r\nContent-Length: 0\r\n\r\n";
+    expect(head(text)).toMatchObject({ kind: "plain", method: "DELETE", close: true, requestId: true });
+    expect(upstream(text)).toBe(
+      "DELETE /item/4 HTTP/1.1\r\nhost: a\r\nX-Request-ID: abc\r\nContent-Length: 0\r\n\r\n",
     );
   });
 
@@ -56,18 +68,33 @@ describe("fast lane: request heads", () => {
       // Upgrade and Transfer-Encoding are never plain; the rest are cut out of what goes upstream.
       if (/^(upgrade|transfer-encoding)$/i.test(name)) expect(parsed.kind, name).toBe("other");
       else
-        expect(parsed, name).toMatchObject({ upstreamHead: "GET / HTTP/1.1\r\nHost: a\r\nX-After: 1\r\n" });
+        expect(upstream(`GET / HTTP/1.1\r\nHost: a\r\n${name}: keep-alive\r\nX-After: 1\r\n\r\n`), name).toBe(
+          "GET / HTTP/1.1\r\nHost: a\r\nX-After: 1\r\n\r\n",
+        );
     }
     for (const name of [...REPLACED_ON_REQUEST].flatMap((lower) => [lower, lower.toUpperCase()])) {
       const parsed = head(`GET / HTTP/1.1\r\nHost: a\r\n${name}: 1.2.3.4\r\n\r\n`);
       if (/^expect$/i.test(name)) expect(parsed.kind, name).toBe("other");
-      else expect(parsed, name).toMatchObject({ kind: "plain", upstreamHead: null });
+      else expect(parsed, name).toMatchObject({ kind: "plain", forwarded: true });
     }
+  });
+
+  it("renders the app's head when the last line is cut, with an X-Request-Id when asked", () => {
+    const text = "GET /a HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n";
+    expect(upstream(text, "via: 1.1 switchyard\r\n")).toBe(
+      "GET /a HTTP/1.1\r\nHost: a\r\nvia: 1.1 switchyard\r\n\r\n",
+    );
+    const first = upstream(text, "", true)!;
+    const second = upstream(text, "", true)!;
+    expect(first).toMatch(
+      /^GET \/a HTTP\/1\.1\r\nHost: a\r\nx-request-id: [0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\r\n\r\n$/,
+    );
+    expect(second).not.toBe(first);
   });
 
   it("leaves forwarding headers from the client to the full path (trust rules)", () => {
     const parsed = head("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n");
-    expect(parsed).toMatchObject({ kind: "plain", upstreamHead: null });
+    expect(parsed).toMatchObject({ kind: "plain", forwarded: true });
   });
 
   it("waits for the rest of a head, and gives up past the size limit or when it cannot be plain", () => {
@@ -146,9 +173,9 @@ describe("fast lane: what goes upstream is what the node:http path sends", () =>
     const appended = full.slice(4);
     let lines = "";
     for (let i = 0; i < appended.length; i += 2) lines += `${appended[i]}: ${appended[i + 1]}\r\n`;
-    expect(plainForwardingLines(client, "shop.example", false)).toBe(lines);
+    expect(plainForwardingLines(client, "shop.example") + requestIdLine(client)).toBe(lines);
     expect(lines).toContain("x-real-ip: 10.0.0.7\r\n");
-    expect(plainForwardingLines(client, "shop.example", true)).not.toContain("x-request-id");
+    expect(plainForwardingLines(client, "shop.example")).not.toContain("x-request-id");
   });
 });
 

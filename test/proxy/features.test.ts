@@ -87,8 +87,9 @@ describe("proxy features", () => {
   });
 
   it("streams a large response intact to a slow reader", async () => {
-    const payload = Buffer.alloc(8 * 1024 * 1024, 7);
-    payload.write("start");
+    // No two 64 KB reads alike: bytes overwritten while a write still held them would show.
+    const payload = Buffer.alloc(8 * 1024 * 1024);
+    for (let i = 0; i < payload.length; i += 1) payload[i] = (i * 7 + Math.floor(i / 65521)) % 251;
     const appPort = await customBackend((_req, res) => {
       res.writeHead(200, { "content-length": payload.length });
       res.end(payload);

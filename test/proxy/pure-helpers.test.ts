@@ -7,7 +7,7 @@ import {
   trustedProxyMatcher,
   upstreamRequestHeaders,
 } from "../../src/proxy/forward-headers.js";
-import { decide, httpsLocation } from "../../src/proxy/routing.js";
+import { decide, httpForwardTarget, httpsLocation } from "../../src/proxy/routing.js";
 import { originFormPath, smugglingProblem } from "../../src/proxy/request-guard.js";
 
 const noTrust = (_address: string): boolean => false;
@@ -233,6 +233,22 @@ describe("routing decisions", () => {
       unrouted: true,
     });
     expect(decide({ ...base, target: null })).toMatchObject({ kind: "refuse", status: 503, unrouted: true });
+  });
+  it("httpForwardTarget answers as decide does for well-formed http requests", () => {
+    const target = base.target;
+    for (const url of ["/p?q=1", "/.well-known/acme-challenge/tok"])
+      for (const acmeWebroot of [true, false])
+        for (const redirectToHttpsPort of [null, 443])
+          for (const maintenanceMessage of [null, "back soon"])
+            for (const routed of [target, null]) {
+              const state = { redirectToHttpsPort, maintenanceMessage, target: routed };
+              const decision = decide({ ...base, url, acmeWebroot, ...state });
+              const expected = decision.kind === "forward" ? decision.target : null;
+              expect(
+                httpForwardTarget(url, acmeWebroot, state),
+                JSON.stringify({ url, acmeWebroot, ...state }),
+              ).toBe(expected);
+            }
   });
   it("builds https locations with a non-default port and IPv6 hosts", () => {
     expect(httpsLocation("[::1]:8080", "/a?b", 8443)).toBe("https://[::1]:8443/a?b");

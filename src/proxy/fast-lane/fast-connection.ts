@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "../request-id.js";
 import type { Socket } from "node:net";
-import type { ClientInfo } from "../forward-headers.js";
+import { plainForwardingLines, type ClientInfo } from "../forward-headers.js";
 import { IdleTimer } from "../idle-timer.js";
 import type { HandlerContext } from "../request-handler.js";
-import { decide } from "../routing.js";
+import { httpForwardTarget } from "../routing.js";
 import { FastExchange, type ExchangeOwner } from "./fast-exchange.js";
 import { parseRequestHead } from "./request-head.js";
 import { readAsStream, readIntoSharedBuffer } from "./shared-buffer-reads.js";
@@ -39,6 +39,8 @@ export class FastConnection implements ExchangeOwner {
   private readonly idle: IdleTimer;
   /** Reading stopped while a request is in progress (the client pipelines). */
   private paused = false;
+  private forwardingHost = "";
+  private forwarding: Buffer | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -50,7 +52,7 @@ export class FastConnection implements ExchangeOwner {
       remoteAddress: this.remoteAddress,
       proto: "http",
       isTrusted: options.handlers.forward.isTrusted,
-      newRequestId: randomUUID,
+      newRequestId,
     };
     const idleSeconds = Math.floor(options.idleTimeoutMs / 1000);
     this.keepAliveLine = idleSeconds > 0 ? `keep-alive: timeout=${idleSeconds}\r\n` : "";
@@ -68,6 +70,14 @@ export class FastConnection implements ExchangeOwner {
   /** Closes the connection if no request is in progress (graceful stop). */
   closeIfIdle(): void {
     if (this.exchange === null) this.socket.destroy();
+  }
+
+  forwardingLines(host: string): Buffer {
+    if (host !== this.forwardingHost || this.forwarding === null) {
+      this.forwardingHost = host;
+      this.forwarding = Buffer.from(plainForwardingLines(this.client, host), "latin1");
+    }
+    return this.forwarding;
   }
 
   exchangeDone(closeConnection: boolean): void {
@@ -108,27 +118,18 @@ export class FastConnection implements ExchangeOwner {
       return;
     }
     const state = this.options.handlers.routing();
-    const decision =
+    const target =
       head.kind === "plain" && !state.stopping
-        ? decide({
-            proto: "http",
-            url: head.target,
-            host: head.host,
-            problem: null,
-            redirectToHttpsPort: state.redirectToHttpsPort,
-            acmeWebroot: this.options.handlers.acmeWebroot !== undefined,
-            maintenanceMessage: state.maintenanceMessage,
-            target: state.target,
-          })
+        ? httpForwardTarget(head.target, this.options.handlers.acmeWebroot !== undefined, state)
         : null;
-    if (head.kind !== "plain" || decision?.kind !== "forward") {
+    if (head.kind !== "plain" || target === null) {
       this.handOff();
       return;
     }
     this.clearHeadTimer();
     this.pending = head.size === data.length ? null : data.subarray(head.size);
-    this.exchange = new FastExchange(this.options.handlers.forward, this, head, decision.target);
-    this.exchange.start();
+    this.exchange = new FastExchange(this.options.handlers.forward, this, head, target);
+    this.exchange.start(data);
   }
 
   private handOff(): void {

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { RouteTarget } from "../../routers/types.js";
 import type { ForwardContext } from "../forward-request.js";
-import { plainForwardingLines, upstreamRequestHeaders, type ClientInfo } from "../forward-headers.js";
+import { upstreamRequestHeaders, type ClientInfo } from "../forward-headers.js";
 import { rawHeadersOf } from "../header-lines.js";
 import { ResponseRelay } from "../response-relay.js";
 import { clientStalled, failureAnswer, IDEMPOTENT, mayRetry } from "../upstream-failure.js";
@@ -9,7 +9,9 @@ import type { UpstreamConnection } from "../upstream/connection.js";
 import type { ResponseHead } from "../upstream/response-parser.js";
 import { UpstreamError, type ExchangeHandler, type OutgoingRequest } from "../upstream/types.js";
 import { RawResponse, renderRawErrorPage } from "./raw-response.js";
-import type { PlainRequest } from "./request-head.js";
+import { renderUpstreamHead, type PlainRequest } from "./request-head.js";
+
+const NO_HEADERS: readonly string[] = [];
 
 /** What an exchange tells its connection when its response is over (or the client left). */
 export interface ExchangeOwner {
@@ -19,6 +21,8 @@ export interface ExchangeOwner {
   readonly client: ClientInfo;
   /** `keep-alive: timeout=N\r\n` for responses that leave the connection open, or "". */
   readonly keepAliveLine: string;
+  /** plainForwardingLines for this connection and `host`, as bytes (kept: Host rarely changes). */
+  forwardingLines(host: string): Buffer;
   /** Called once, when the response was written or the exchange was abandoned. */
   exchangeDone(closeConnection: boolean): void;
 }
@@ -28,6 +32,8 @@ export interface ExchangeOwner {
  * pages and counters as the node:http path (forward-request.ts), the response written raw.
  */
 export class FastExchange implements ExchangeHandler {
+  /** The relay holds body bytes only until the end of each read, and RawResponse copies them. */
+  readonly borrowsReads = true;
   private connection: UpstreamConnection | null = null;
   private outgoing: OutgoingRequest | null = null;
   private finished = false;
@@ -50,18 +56,17 @@ export class FastExchange implements ExchangeHandler {
     this.relay = new ResponseRelay(this.response, () => this.closes(), this);
   }
 
-  start(): void {
+  /** `data`: the bytes the request's head was read from (only read during this call). */
+  start(data: Buffer): void {
     const { request, ctx } = this;
     const { client } = this.owner;
-    const plain = request.upstreamHead;
     this.outgoing = {
       method: request.method,
       path: request.target,
-      headers: plain === null ? upstreamRequestHeaders(rawHeadersOf(request.text), client) : [],
-      head:
-        plain === null
-          ? undefined
-          : `${plain}${plainForwardingLines(client, request.host, request.requestId)}\r\n`,
+      headers: request.forwarded ? upstreamRequestHeaders(rawHeadersOf(request.text), client) : NO_HEADERS,
+      head: request.forwarded
+        ? undefined
+        : renderUpstreamHead(data, request, this.owner.forwardingLines(request.host), !request.requestId),
       body: null,
       chunked: false,
     };

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import { reasonPhrase, renderErrorPage } from "../error-pages.js";
 import { clientHeaderList, type ClientResponse } from "../response-relay.js";
 import type { ResponseHead } from "../upstream/response-parser.js";
+import { writeScratch } from "./write-scratch.js";
 
 const EMPTY = Buffer.alloc(0);
 const LAST_CHUNK = "0\r\n\r\n";
@@ -111,11 +112,14 @@ export class RawResponse implements ClientResponse {
   }
 
   write(chunk: Buffer): boolean {
-    return this.socket.write(this.frame(chunk, false));
+    const more = this.socket.write(this.frame(chunk, false));
+    writeScratch.written(this.socket);
+    return more;
   }
 
   end(chunk?: Buffer): void {
     this.socket.write(this.frame(chunk ?? EMPTY, true));
+    writeScratch.written(this.socket);
     this.owner.finish();
   }
 
@@ -131,7 +135,10 @@ export class RawResponse implements ClientResponse {
     this.owner.finish();
   }
 
-  /** Head (once), the chunk in its framing, and the last-chunk marker: one buffer, one write. */
+  /**
+   * Head (once), the chunk in its framing, and the last-chunk marker: one buffer, one write. Always
+   * a copy (into writeScratch): `chunk` may be a view of the upstream socket's read buffer.
+   */
   private frame(chunk: Buffer, last: boolean): Buffer {
     const head = this.head ?? "";
     this.head = null;
@@ -140,8 +147,7 @@ export class RawResponse implements ClientResponse {
     const size = this.chunked && body.length > 0 ? `${body.length.toString(16)}\r\n` : "";
     const trailer =
       (this.chunked && body.length > 0 ? "\r\n" : "") + (this.chunked && last ? LAST_CHUNK : "");
-    if (head === "" && size === "" && trailer === "") return body;
-    const out = Buffer.allocUnsafe(head.length + size.length + body.length + trailer.length);
+    const out = writeScratch.take(head.length + size.length + body.length + trailer.length);
     // Each write is a call into C++: the empty ones (most of them) are skipped.
     let at = head === "" ? 0 : out.write(head, 0, "latin1");
     if (size !== "") at += out.write(size, at, "latin1");

@@ -1,6 +1,8 @@
 import { HOP_BY_HOP, REPLACED_ON_REQUEST } from "../forward-headers.js";
 import { HeaderNames, trimmedSlice } from "../header-lines.js";
 import { HOST_VALUE } from "../request-guard.js";
+import { REQUEST_ID_LINE_LENGTH, writeRequestIdLine } from "../request-id.js";
+import { copyBytes } from "./copy-bytes.js";
 
 /**
  * A request head the fast lane can forward by itself: HTTP/1.1, origin-form target, exactly one
@@ -12,11 +14,12 @@ export interface PlainRequest {
   /** The head as received, without its blank line (see header-lines.ts `rawHeadersOf`). */
   readonly text: string;
   /**
-   * The head to send upstream, still without forwarding headers or blank line: the request line
-   * and the client's lines minus hop-by-hop ones. null when the client sent forwarding headers of
-   * its own (X-Forwarded-For, Via...), whose trust rules take the full path (forward-headers.ts).
+   * The client sent forwarding headers of its own (X-Forwarded-For, Via...), whose trust rules
+   * take the full path (forward-headers.ts); otherwise `renderUpstreamHead` gives the app's head.
    */
-  readonly upstreamHead: string | null;
+  readonly forwarded: boolean;
+  /** [start, end) offsets of the hop-by-hop lines (with their CRLF) that stay out of the app's head. */
+  readonly dropped: readonly number[];
   /** The client sent an X-Request-Id (kept; none is added). */
   readonly requestId: boolean;
   readonly host: string;
@@ -34,6 +37,7 @@ export type HeadParse =
   | ({ readonly kind: "plain" } & PlainRequest);
 
 const INCOMPLETE = { kind: "incomplete" } as const;
+const NONE: readonly number[] = [];
 const OTHER = { kind: "other" } as const;
 const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
 /**
@@ -106,8 +110,7 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
   let forwarded = false;
   let count = 0;
   // What goes upstream is this head minus its hop-by-hop lines, cut out whole (as for responses).
-  let upstream = "";
-  let keptFrom = 0;
+  let dropped: number[] | null = null;
   for (let start = lineEnd + 2; lineEnd >= 0 && start < text.length;) {
     let stop = text.indexOf("\r", start);
     if (stop < 0) stop = text.length;
@@ -147,23 +150,53 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
       case Name.HopByHop:
         break;
     }
-    upstream += text.slice(keptFrom, lineStart);
-    keptFrom = start;
+    (dropped ??= []).push(lineStart, start);
   }
   if (host === undefined) return OTHER;
-  upstream += keptFrom < text.length ? `${text.slice(keptFrom)}\r\n` : "";
   return {
     kind: "plain",
     method,
     target,
     text,
-    upstreamHead: forwarded ? null : upstream,
+    forwarded,
+    dropped: dropped ?? NONE,
     requestId,
     host,
     accept,
     close,
     size: end + 4,
   };
+}
+
+const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
+
+/**
+ * The head for the app, as bytes: the client's head (`data`, which `request` was read from)
+ * without its hop-by-hop lines, then `forwarding` (plainForwardingLines, as latin1 bytes), an
+ * X-Request-Id line when `addRequestId`, and the blank line. Copied byte ranges, no strings.
+ */
+export function renderUpstreamHead(
+  data: Buffer,
+  request: PlainRequest,
+  forwarding: Buffer,
+  addRequestId: boolean,
+): Buffer {
+  const { dropped } = request;
+  const keptEnd = request.size - 2; // the head's last line with its CRLF, without the blank line
+  let kept = keptEnd;
+  for (let i = 0; i < dropped.length; i += 2) kept -= dropped[i + 1]! - dropped[i]!;
+  const out = Buffer.allocUnsafe(kept + forwarding.length + (addRequestId ? REQUEST_ID_LINE_LENGTH : 0) + 2);
+  let at = 0;
+  let from = 0;
+  for (let i = 0; i < dropped.length; i += 2) {
+    at = copyBytes(data, from, dropped[i]!, out, at);
+    from = dropped[i + 1]!;
+  }
+  at = copyBytes(data, from, keptEnd, out, at);
+  at = copyBytes(forwarding, 0, forwarding.length, out, at);
+  if (addRequestId) at = writeRequestIdLine(out, at);
+  out.writeUInt16LE(CRLF, at);
+  return out;
 }
 
 const METHOD_STARTS = ["GET ", "HEAD ", "POST ", "PUT ", "DELETE ", "OPTIONS ", "PATCH "].map((text) =>

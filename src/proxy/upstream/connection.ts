@@ -60,7 +60,8 @@ export class UpstreamConnection implements ResponseSink {
   ) {
     this.parser = new ResponseParser(this, { noBody: false, maxHeadSize: timeouts.maxHeadSize });
     // Reads land in one shared buffer instead of a fresh 64 KB allocation each (and skip the
-    // stream machinery); each read is copied out before anything can keep it.
+    // stream machinery); each read is copied out before anything can keep it, unless the
+    // exchange's handler copies what it keeps itself.
     this.socket = net.connect({
       host,
       port,
@@ -68,6 +69,10 @@ export class UpstreamConnection implements ResponseSink {
       onread: {
         buffer: READ_BUFFER,
         callback: (size: number) => {
+          if (this.current?.handler.borrowsReads === true) {
+            this.onData(READ_BUFFER.subarray(0, size));
+            return true;
+          }
           const chunk = Buffer.allocUnsafe(size);
           READ_BUFFER.copy(chunk, 0, 0, size);
           this.onData(chunk);

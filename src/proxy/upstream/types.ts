@@ -30,8 +30,8 @@ export interface OutgoingRequest {
   /** Flat [name, value, ...]; values already validated by Node's request parser. */
   readonly headers: readonly string[];
   readonly body: Readable | null;
-  /** The whole head (request line, headers, blank line) already rendered: sent as it is. */
-  readonly head?: string;
+  /** The whole head (request line, headers, blank line) already rendered (latin1): sent as it is. */
+  readonly head?: string | Buffer;
   /** The body's length is unknown (the client sent it chunked): send it chunked too. */
   readonly chunked: boolean;
 }
@@ -42,6 +42,11 @@ export interface OutgoingRequest {
  * can be answered with one write. Errors from the request body stream arrive at `onError` as is.
  */
 export interface ExchangeHandler {
+  /**
+   * The handler copies any body bytes it still needs once `onFlush` or `onEnd` has returned, so
+   * `onBody` may hand it views of the connection's read buffer, which the next read overwrites.
+   */
+  readonly borrowsReads?: boolean;
   onHead(head: ResponseHead): void;
   onBody(chunk: Buffer): void;
   onFlush(): void;
