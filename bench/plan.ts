@@ -39,6 +39,6 @@ export function benchPlan(quick: boolean) {
     resources: { seconds: quick ? 4 : 10, workers: 16 },
     overhead: quick
       ? { connections: [50], seconds: 3, rounds: 1 }
-      : { connections: [10, 50, 200], seconds: 10, rounds: 2 },
+      : { connections: [10, 50, 200], seconds: 5, rounds: 5 },
   } as const;
 }

@@ -17,7 +17,7 @@ export interface ProxyOverheadOptions {
   readonly connections?: number;
   /** Connections for the memory measurement of the built-in proxy. */
   readonly rssConnections?: number;
-  /** Rounds of direct/builtin/nginx; figures are averaged over them. */
+  /** Rounds of direct/builtin/nginx, one after the other; ratios are medians over rounds. */
   readonly rounds?: number;
   /** Extra node flags for the proxy process, e.g. ["--max-semi-space-size=4"] (smaller heap). */
   readonly proxyNodeFlags?: readonly string[];
@@ -50,8 +50,11 @@ export interface ProxyOverheadResult {
    * from results recorded before it was measured.
    */
   readonly nginxSameHeaders?: MeasuredRun[];
+  /** Medians of per-round ratios (pairedRatio); absent fields come from older results. */
   readonly ratios: {
     readonly requestsPerSec: number;
+    /** Mean requests/s against mean requests/s, as recorded before pairedRatio. */
+    readonly requestsPerSecOfMeans?: number;
     readonly p99: number;
     readonly cpuPerRequest: number;
     /** builtin against nginxSameHeaders: the like-for-like comparison, for information. */
@@ -67,7 +70,7 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 50;
   const rssConnections = options.rssConnections ?? 200;
-  const rounds = options.rounds ?? 2;
+  const rounds = options.rounds ?? 5;
   const log = options.log ?? (() => undefined);
   const prefix = mkdtempSync(path.join(os.tmpdir(), "switchyard-bench-nginx-"));
   const started: Started[] = [];
@@ -129,8 +132,11 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
       nginxSameHeaders: [],
     };
     for (const name of Object.keys(urls) as (keyof typeof urls)[]) await runWrk(urls[name], connections, 2); // warm up
+    const names = Object.keys(urls) as (keyof typeof urls)[];
     for (let round = 0; round < rounds; round += 1) {
-      for (const name of Object.keys(urls) as (keyof typeof urls)[]) {
+      // Every other round in reverse order: a drift of the machine's speed within a round then
+      // favours each target as often as it hurts it.
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
         const cpuBefore = cpuMicros(pids[name]);
         const wrk = await runWrk(urls[name], connections, seconds);
         const cpuUsPerRequest = Math.round((cpuMicros(pids[name]) - cpuBefore) / Math.max(1, wrk.requests));
@@ -149,20 +155,18 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
     peakMb = Math.max(peakMb, rssMb(proxy.child.pid!));
     log(`builtin RSS at ${rssConnections} connections: peak ${peakMb} MB (idle ${idleMb} MB)`);
 
-    const mean = (list: MeasuredRun[], pick: (r: MeasuredRun) => number): number =>
-      list.reduce((sum, r) => sum + pick(r), 0) / list.length;
     const ratios = {
-      requestsPerSec: round2(
+      requestsPerSec: pairedRatio(results.builtin, results.nginx, (r) => r.requestsPerSec),
+      requestsPerSecOfMeans: round2(
         mean(results.builtin, (r) => r.requestsPerSec) / mean(results.nginx, (r) => r.requestsPerSec),
       ),
-      requestsPerSecSameHeaders: round2(
-        mean(results.builtin, (r) => r.requestsPerSec) /
-          mean(results.nginxSameHeaders, (r) => r.requestsPerSec),
+      requestsPerSecSameHeaders: pairedRatio(
+        results.builtin,
+        results.nginxSameHeaders,
+        (r) => r.requestsPerSec,
       ),
-      p99: round2(mean(results.builtin, (r) => r.p99Ms) / mean(results.nginx, (r) => r.p99Ms)),
-      cpuPerRequest: round2(
-        mean(results.builtin, (r) => r.cpuUsPerRequest) / mean(results.nginx, (r) => r.cpuUsPerRequest),
-      ),
+      p99: pairedRatio(results.builtin, results.nginx, (r) => r.p99Ms),
+      cpuPerRequest: pairedRatio(results.builtin, results.nginx, (r) => r.cpuUsPerRequest),
     };
     return {
       machine: machine(),
@@ -179,6 +183,26 @@ export async function runProxyOverhead(options: ProxyOverheadOptions = {}): Prom
     for (const process of started.reverse()) await process.stop().catch(() => undefined);
     rmSync(prefix, { recursive: true, force: true });
   }
+}
+
+function mean(list: readonly MeasuredRun[], pick: (r: MeasuredRun) => number): number {
+  return list.reduce((sum, r) => sum + pick(r), 0) / list.length;
+}
+
+/**
+ * The median over rounds of `a`'s figure against `b`'s in the same round. Each round measures
+ * the targets one after the other, seconds apart; this VM's speed drifts by more than the
+ * margins being measured over minutes, so rounds are compared with themselves, and the median
+ * keeps one disturbed round from moving the result.
+ */
+export function pairedRatio<T>(a: readonly T[], b: readonly T[], pick: (r: T) => number): number {
+  const ratios = a
+    .map((run, i) => (b[i] === undefined ? Number.NaN : pick(run) / pick(b[i]!)))
+    .filter((ratio) => Number.isFinite(ratio))
+    .sort((x, y) => x - y);
+  if (ratios.length === 0) return Number.NaN;
+  const middle = Math.floor(ratios.length / 2);
+  return round2(ratios.length % 2 === 1 ? ratios[middle]! : (ratios[middle - 1]! + ratios[middle]!) / 2);
 }
 
 function round2(value: number): number {
@@ -230,11 +254,12 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
   const proxyNodeFlags = process.env.BENCH_PROXY_NODE_FLAGS?.split(" ").filter(Boolean);
   const proxyConfig = JSON.parse(process.env.BENCH_PROXY_CONFIG ?? "{}") as Record<string, unknown>;
   const result = await runProxyOverhead({
     seconds,
+    rounds: Number(process.env.BENCH_ROUNDS ?? 5),
     proxyNodeFlags,
     proxyConfig,
     log: (line) => console.error(line),

@@ -11,6 +11,7 @@ import {
 } from "../../bench/report/markdown.js";
 import type { OverheadPart } from "../../bench/overhead/overhead.js";
 import type { BenchResults } from "../../bench/report/results.js";
+import { pairedRatio } from "../../bench/proxy-overhead/run-proxy-overhead.js";
 import { overheadTable, overheadTargets } from "../../bench/report/tables.js";
 import { renderBarChart } from "../../bench/report/svg.js";
 
@@ -175,6 +176,44 @@ describe("bench report", () => {
     expect(overheadTargets(part)).toContain(
       "- for information, like for like: requests/s at 50 connections 0.83x an nginx that also sets",
     );
+  });
+
+  it("says how the requests/s ratio was taken when the result has the mean-against-mean figure too", () => {
+    const run = { requestsPerSec: 1, p50Ms: 1, p99Ms: 4, requests: 1, errors: 0, cpuUsPerRequest: 30 };
+    const part = {
+      available: true,
+      runs: [
+        {
+          connections: 50,
+          result: {
+            builtin: [run, run, run],
+            nginx: [run, run, run],
+            ratios: { requestsPerSec: 0.82, requestsPerSecOfMeans: 0.79, p99: 1.1, cpuPerRequest: 1.4 },
+            rss: { connections: 200, idleMb: 60, peakMb: 70 },
+          },
+        },
+      ],
+      haproxy: [],
+    } as unknown as OverheadPart;
+    expect(overheadTargets(part)).toContain(
+      "- requests/s at 50 connections: 0.82x nginx, median of 3 rounds each against nginx in the same round (mean against mean 0.79x) (target >= 0.8x: met)",
+    );
+  });
+
+  it("takes the median of per-round ratios, so one disturbed round does not move it", () => {
+    const runs = (...rps: number[]) =>
+      rps.map((requestsPerSec) => ({
+        requestsPerSec,
+        p50Ms: 1,
+        p99Ms: 1,
+        requests: 1,
+        errors: 0,
+        cpuUsPerRequest: 1,
+      }));
+    expect(pairedRatio(runs(80, 90, 40), runs(100, 100, 100), (r) => r.requestsPerSec)).toBe(0.8);
+    expect(pairedRatio(runs(80, 90), runs(100, 100), (r) => r.requestsPerSec)).toBe(0.85);
+    expect(pairedRatio(runs(80, 90, 10), runs(100, 100), (r) => r.requestsPerSec)).toBe(0.85);
+    expect(pairedRatio(runs(), runs(), (r) => r.requestsPerSec)).toBeNaN();
   });
 
   it("replaces only the text between the markers, or appends the section", () => {
