@@ -65,6 +65,27 @@ describe("fast lane", () => {
     ]);
   });
 
+  it("forwards a head sent again on one connection as it did the first time, and a changed one as changed", async () => {
+    // The connection keeps its last plain head's parse (FastConnection.readHead): the second
+    // request below reuses it; the others differ from it by a byte and are parsed anew.
+    const same = "GET /headers HTTP/1.1\r\nHost: a\r\n\r\n";
+    const out = await rawSend(fast.port, [
+      same +
+        same +
+        "GET /headers HTTP/1.1\r\nHost: a\r\nX-Extra: 1\r\n\r\n" +
+        "GET /headers HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n",
+    ]);
+    const got = responses(out.received).map((reply) => reply.body["headers"] as Record<string, string>);
+    expect(got.map((headers) => [headers["host"], headers["x-extra"], headers["x-forwarded-host"]])).toEqual([
+      ["a", undefined, "a"],
+      ["a", undefined, "a"],
+      ["a", "1", "a"],
+      ["b", undefined, "b"],
+    ]);
+    const ids = got.map((headers) => headers["x-request-id"]);
+    expect(new Set(ids).size).toBe(4);
+  });
+
   it("sends the app the same headers as the node:http path", async () => {
     const ask =
       "GET /headers HTTP/1.1\r\nHost: shop.example\r\nAccept: */*\r\nCookie: a=b\r\n" +

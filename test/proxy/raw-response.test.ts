@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { httpDate, RawResponse } from "../../src/proxy/fast-lane/raw-response.js";
 import { ResponseRelay } from "../../src/proxy/response-relay.js";
-import { ResponseParser } from "../../src/proxy/upstream/response-parser.js";
+import { ResponseParser, type ResponseHead } from "../../src/proxy/upstream/response-parser.js";
 
 /**
  * What a fast-lane client receives for an app's response that arrives in `reads`: the parser,
@@ -79,5 +79,45 @@ describe("fast lane: the response a client gets for the app's", () => {
     expect(relay([`HTTP/1.1 201\r\n${DATE}Content-Length: 0\r\n\r\n`]).writes).toEqual([
       `HTTP/1.1 201 Created\r\n${DATE}Content-Length: 0\r\nkeep-alive: timeout=60\r\n\r\n`,
     ]);
+  });
+
+  it("renders each response's own length, close and framing, also for the same app head", () => {
+    // RawResponse keeps the client head it rendered from an app head the parser handed on again.
+    let head: ResponseHead | undefined;
+    const parser = new ResponseParser(
+      { onHead: (h) => (head = h), onBody: () => undefined },
+      { noBody: false, maxHeadSize: 4096 },
+    );
+    parser.feed(Buffer.from("HTTP/1.1 200 OK\r\nx-app: 1\r\nTransfer-Encoding: chunked\r\n\r\n", "latin1"));
+    const render = (method: string, contentLength: number | null, close: boolean, body = "hello"): string => {
+      const written: string[] = [];
+      const socket = {
+        write: (chunk: Buffer) => written.push(chunk.toString("latin1")) > 0,
+      } as unknown as Socket;
+      const response = new RawResponse(
+        socket,
+        method,
+        { finish: () => undefined },
+        "keep-alive: timeout=60\r\n",
+      );
+      response.writeHead(head!, contentLength, close);
+      response.end(Buffer.from(body, "latin1"));
+      return written.join("").replace(/date: [^\r]*\r\n/, "");
+    };
+    const first = render("GET", 5, false);
+    expect(first).toBe(
+      "HTTP/1.1 200 OK\r\nx-app: 1\r\nkeep-alive: timeout=60\r\ncontent-length: 5\r\n\r\nhello",
+    );
+    expect(render("GET", 5, false)).toBe(first);
+    expect(render("GET", 3, false, "hey")).toBe(
+      "HTTP/1.1 200 OK\r\nx-app: 1\r\nkeep-alive: timeout=60\r\ncontent-length: 3\r\n\r\nhey",
+    );
+    expect(render("GET", 5, true)).toBe(
+      "HTTP/1.1 200 OK\r\nx-app: 1\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
+    );
+    expect(render("GET", null, false)).toBe(
+      "HTTP/1.1 200 OK\r\nx-app: 1\r\nkeep-alive: timeout=60\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    );
+    expect(render("HEAD", null, false)).toBe("HTTP/1.1 200 OK\r\nx-app: 1\r\nkeep-alive: timeout=60\r\n\r\n");
   });
 });

@@ -51,6 +51,36 @@ describe("upstream response parser", () => {
     }
   });
 
+  it("reads a head it read before from its memo: the same head, each body framed by its own request", () => {
+    const heads: ResponseHead[] = [];
+    const bodies: string[] = [];
+    const parser = new ResponseParser(
+      { onHead: (head) => heads.push(head), onBody: (chunk) => bodies.push(chunk.toString("latin1")) },
+      { noBody: false, maxHeadSize: 1024 },
+    );
+    const head = (length: number) => `HTTP/1.1 200 OK\r\nContent-Length: ${length}\r\n\r\n`;
+    const read = (text: string, noBody = false) => {
+      parser.reset(noBody);
+      const leftover = parser.feed(Buffer.from(text, "latin1"));
+      return { leftover, done: parser.done, reusable: parser.canReuse };
+    };
+    expect(read(head(5) + "hello")).toEqual({ leftover: 0, done: true, reusable: true });
+    expect(read(head(5) + "world")).toEqual({ leftover: 0, done: true, reusable: true });
+    expect(heads[1]).toBe(heads[0]);
+    // The same bytes answering HEAD frame no body: "extra" is left over, not read as one.
+    expect(read(head(5) + "extra", true)).toEqual({ leftover: 5, done: true, reusable: true });
+    expect(heads[2]).toMatchObject({ framing: "none" });
+    // A head one byte apart is parsed anew, with its own length.
+    expect(read(head(6) + "hello!")).toEqual({ leftover: 0, done: true, reusable: true });
+    // The remembered head split across reads is read the long way, with the same outcome.
+    parser.reset(false);
+    for (const piece of [head(6).slice(0, 10), head(6).slice(10), "hello?"])
+      parser.feed(Buffer.from(piece, "latin1"));
+    expect(parser.done).toBe(true);
+    expect(heads.map((h) => h.framing)).toEqual(["length", "length", "none", "length", "length"]);
+    expect(bodies).toEqual(["hello", "world", "hello!", "hello?"]);
+  });
+
   it("decodes a chunked body with extensions and trailers, also split byte by byte", () => {
     const response =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +

@@ -5,7 +5,7 @@ import { IdleTimer } from "../idle-timer.js";
 import type { HandlerContext } from "../request-handler.js";
 import { httpForwardTarget } from "../routing.js";
 import { FastExchange, type ExchangeOwner } from "./fast-exchange.js";
-import { parseRequestHead } from "./request-head.js";
+import { parseRequestHead, type HeadParse } from "./request-head.js";
 import { readAsStream, readIntoSharedBuffer } from "./shared-buffer-reads.js";
 
 /** What every fast-lane connection shares. */
@@ -41,6 +41,8 @@ export class FastConnection implements ExchangeOwner {
   private paused = false;
   private forwardingHost = "";
   private forwarding: Buffer | null = null;
+  /** The last plain head read on this connection, as bytes, and its parse (see readHead). */
+  private lastHead: { readonly bytes: Buffer; readonly parse: HeadParse } | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -112,7 +114,7 @@ export class FastConnection implements ExchangeOwner {
   private next(): void {
     const data = this.pending;
     if (data === null) return;
-    const head = parseRequestHead(data, this.options.maxHeaderSize);
+    const head = this.readHead(data);
     if (head.kind === "incomplete") {
       this.headTimer ??= setTimeout(this.onHeadTimeout, this.options.headerTimeoutMs);
       return;
@@ -130,6 +132,24 @@ export class FastConnection implements ExchangeOwner {
     this.pending = head.size === data.length ? null : data.subarray(head.size);
     this.exchange = new FastExchange(this.options.handlers.forward, this, head, target);
     this.exchange.start(data);
+  }
+
+  /**
+   * parseRequestHead, skipped for a head whose bytes equal the last plain one's: a client tends to
+   * send the same head request after request, and equal bytes parse the same. (Those bytes end
+   * with the blank line and hold no earlier one, so the head ends where theirs did.)
+   */
+  private readHead(data: Buffer): HeadParse {
+    const last = this.lastHead;
+    if (
+      last !== null &&
+      last.bytes.length <= data.length &&
+      data.compare(last.bytes, 0, last.bytes.length, 0, last.bytes.length) === 0
+    )
+      return last.parse;
+    const parse = parseRequestHead(data, this.options.maxHeaderSize);
+    if (parse.kind === "plain") this.lastHead = { bytes: Buffer.from(data.subarray(0, parse.size)), parse };
+    return parse;
   }
 
   private handOff(): void {

@@ -67,6 +67,23 @@ export function httpDate(): string {
   return dateText;
 }
 
+/** A client head and what it was rendered from. */
+interface RenderedHead {
+  readonly contentLength: number | null;
+  readonly close: boolean;
+  readonly chunked: boolean;
+  readonly date: string;
+  readonly keepAlive: string;
+  readonly text: string;
+}
+
+/**
+ * The client head last rendered from each app head. ResponseParser hands on the same head object
+ * for the same head bytes, so response after response renders the same text: kept, it is built
+ * (and flattened for the write) once, not per response.
+ */
+const renderedHeads = new WeakMap<ResponseHead, RenderedHead>();
+
 /**
  * One response written straight to the client socket. The head waits for the first body bytes
  * so that head and body leave in one write; without a Content-Length the body is sent chunked.
@@ -97,18 +114,37 @@ export class RawResponse implements ClientResponse {
     this.chunked = this.body && contentLength === null && head.framing !== "length";
     this.status = status;
     // The proxy's own lines: a Date when the app sent none (RFC 9110 6.6.1), the keep-alive hint.
-    const extra = (head.hasDate ? "" : `date: ${httpDate()}\r\n`) + (close ? "" : this.keepAliveLine);
-    if (head.clientLines === null) {
-      const list = clientHeaderList(head, contentLength, close);
-      this.head = renderResponseHead(status, head.statusText, list, this.chunked, extra);
+    const date = head.hasDate ? "" : httpDate();
+    const keepAlive = close ? "" : this.keepAliveLine;
+    const last = renderedHeads.get(head);
+    if (
+      last !== undefined &&
+      last.contentLength === contentLength &&
+      last.close === close &&
+      last.chunked === this.chunked &&
+      last.date === date &&
+      last.keepAlive === keepAlive
+    ) {
+      this.head = last.text;
       return;
     }
-    this.head =
-      `HTTP/1.1 ${status} ${head.statusText || STATUS_CODES[status] || "Unknown"}\r\n${head.clientLines}` +
-      extra +
-      (contentLength === null ? "" : `content-length: ${contentLength}\r\n`) +
-      (close ? "connection: close\r\n" : "") +
-      (this.chunked ? "transfer-encoding: chunked\r\n\r\n" : "\r\n");
+    const extra = (date === "" ? "" : `date: ${date}\r\n`) + keepAlive;
+    const text =
+      head.clientLines === null
+        ? renderResponseHead(
+            status,
+            head.statusText,
+            clientHeaderList(head, contentLength, close),
+            this.chunked,
+            extra,
+          )
+        : `HTTP/1.1 ${status} ${head.statusText || STATUS_CODES[status] || "Unknown"}\r\n${head.clientLines}` +
+          extra +
+          (contentLength === null ? "" : `content-length: ${contentLength}\r\n`) +
+          (close ? "connection: close\r\n" : "") +
+          (this.chunked ? "transfer-encoding: chunked\r\n\r\n" : "\r\n");
+    renderedHeads.set(head, { contentLength, close, chunked: this.chunked, date, keepAlive, text });
+    this.head = text;
   }
 
   write(chunk: Buffer): boolean {

@@ -36,7 +36,19 @@ export class ResponseParseError extends Error {
 }
 
 export type Framing = "none" | "length" | "chunked" | "close";
+
 type Phase = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-end" | "trailers" | "close" | "done";
+
+/** A final head as read, and what the parser made of it (see ResponseParser.memo). */
+interface HeadMemo {
+  /** The head's bytes, blank line included. */
+  readonly bytes: Buffer;
+  /** Whether it answered a HEAD request: the same bytes frame no body then. */
+  readonly noBody: boolean;
+  readonly head: ParsedHead;
+  /** The Content-Length, for framing "length". */
+  readonly length: number;
+}
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -92,13 +104,19 @@ const NAMES = new HeaderNames<Name>(
  */
 export class ResponseParser {
   private phase: Phase = "head";
-  private framing: Framing = "none";
   private pending: Buffer | null = null;
   private remaining = 0;
   private reusable = false;
   private informational = 0;
   private noBody: boolean;
   private readonly maxHeadSize: number;
+  /**
+   * The last final head read on this connection. An app sends the same head response after
+   * response (its Date changes once a second), so a head whose bytes equal it skips the parse and
+   * shares its ParsedHead, which nothing changes. Equal bytes parse the same, so this changes no
+   * outcome, only what it costs.
+   */
+  private memo: HeadMemo | null = null;
 
   constructor(
     private readonly sink: ResponseSink,
@@ -111,7 +129,6 @@ export class ResponseParser {
   /** Ready for the next response on the same connection (one parser per keep-alive socket). */
   reset(noBody: boolean): void {
     this.phase = "head";
-    this.framing = "none";
     this.pending = null;
     this.remaining = 0;
     this.reusable = false;
@@ -175,6 +192,17 @@ export class ResponseParser {
   }
 
   private readHead(data: Buffer, offset: number): number {
+    const { memo } = this;
+    if (
+      memo !== null &&
+      this.pending === null &&
+      memo.noBody === this.noBody &&
+      memo.bytes.length <= data.length - offset &&
+      data.compare(memo.bytes, 0, memo.bytes.length, offset, offset + memo.bytes.length) === 0
+    ) {
+      this.begin(memo);
+      return offset + memo.bytes.length;
+    }
     const before = this.pending?.length ?? 0;
     const joined = this.pending
       ? Buffer.concat([this.pending, data.subarray(offset)])
@@ -190,11 +218,28 @@ export class ResponseParser {
     if (end > this.maxHeadSize) throw new ResponseParseError("response head too large");
     this.pending = null;
     const consumed = end + 4 - before;
-    this.head(joined.toString("latin1", 0, end));
+    const parsed = this.head(joined.toString("latin1", 0, end));
+    if (parsed !== null) {
+      this.memo = { bytes: Buffer.from(joined.subarray(0, end + 4)), noBody: this.noBody, ...parsed };
+      this.begin(this.memo);
+    }
     return offset + consumed;
   }
 
-  private head(text: string): void {
+  /** Hands a final head to the sink and sets up the reading of its body. */
+  private begin({ head, length }: HeadMemo): void {
+    this.remaining = length;
+    this.reusable = head.keepAlive;
+    this.sink.onHead(head);
+    if (head.framing === "none") this.finish();
+    else if (head.framing === "chunked") this.phase = "chunk-size";
+    else if (head.framing === "close") this.phase = "close";
+    else if (length === 0) this.finish();
+    else this.phase = "length";
+  }
+
+  /** Parses a head; a final one comes back with its body's length, an informational one as null. */
+  private head(text: string): { readonly head: ParsedHead; readonly length: number } | null {
     if (!HEAD_SHAPE.test(text)) throw new ResponseParseError(headProblem(text));
     // HEAD_SHAPE admits a CR only as part of CRLF: the one-character search finds line ends.
     let firstEnd = text.indexOf("\r");
@@ -251,44 +296,37 @@ export class ResponseParser {
       // 100 Continue, 102, 103 Early Hints: informational, a final head follows. A 101 answers an
       // Upgrade this path never sends.
       if (status === 101) throw new ResponseParseError("unexpected 101 Switching Protocols");
-      return;
+      return null;
     }
     // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing; read to the close.
-    this.framing =
+    const framing =
       http10 && transferEncoding !== undefined && !this.noBody && status !== 204 && status !== 304
         ? "close"
         : this.framingOf(status, contentLength, transferEncoding);
+    const length = framing === "length" ? contentLengthValue(contentLength!) : 0;
     const persistent = http10 ? hasToken(connection, "keep-alive") : !hasToken(connection, "close");
     // TE and CL together may have been framed differently by something in between: never reuse.
-    this.reusable =
-      persistent &&
-      this.framing !== "close" &&
-      !(transferEncoding !== undefined && contentLength !== undefined);
+    const reusable =
+      persistent && framing !== "close" && !(transferEncoding !== undefined && contentLength !== undefined);
     // "Content-Length: 5" twice or "5, 5" is one length to us but an error to many clients.
     const repeatedLength =
-      this.framing === "length" && (lengthLines > 1 || contentLength!.includes(",")) ? this.remaining : null;
+      framing === "length" && (lengthLines > 1 || contentLength!.includes(",")) ? length : null;
     const simple =
       !namesOthers(connection) &&
       !(transferEncoding !== undefined && contentLength !== undefined) &&
       repeatedLength === null;
-    this.sink.onHead(
-      new ParsedHead(
-        text,
-        status,
-        firstEnd > 13 ? text.slice(13, firstEnd) : "",
-        simple ? clientLines : null,
-        this.reusable,
-        keepAliveTimeoutS,
-        this.framing,
-        repeatedLength,
-        hasDate,
-      ),
+    const head = new ParsedHead(
+      text,
+      status,
+      firstEnd > 13 ? text.slice(13, firstEnd) : "",
+      simple ? clientLines : null,
+      reusable,
+      keepAliveTimeoutS,
+      framing,
+      repeatedLength,
+      hasDate,
     );
-    if (this.framing === "none") this.finish();
-    else if (this.framing === "chunked") this.phase = "chunk-size";
-    else if (this.framing === "close") this.phase = "close";
-    else if (this.remaining === 0) this.finish();
-    else this.phase = "length";
+    return { head, length };
   }
 
   private framingOf(status: number, contentLength: string | undefined, te: string | undefined): Framing {
@@ -298,20 +336,7 @@ export class ResponseParser {
       const codings = te.split(",").map((coding) => coding.trim().toLowerCase());
       return codings[codings.length - 1] === "chunked" ? "chunked" : "close";
     }
-    if (contentLength !== undefined) {
-      if (DIGITS.test(contentLength)) {
-        this.remaining = Number(contentLength);
-        return "length";
-      }
-      const single = contentLength.split(",").map((part) => part.trim());
-      if (!single.every((part) => part === single[0]) || !DIGITS.test(single[0]!))
-        throw new ResponseParseError(
-          `invalid Content-Length ${JSON.stringify(contentLength)} in the response`,
-        );
-      this.remaining = Number(single[0]);
-      return "length";
-    }
-    return "close";
+    return contentLength === undefined ? "close" : "length";
   }
 
   private chunkSize(line: string): void {
@@ -396,6 +421,15 @@ function headProblem(text: string): string {
   if (/\r\n[ \t]/.test(text)) return "invalid header line (or obs-fold) in the response";
   if (/[ \t]:/.test(text)) return "whitespace before a header's colon in the response";
   return "invalid header line in the response";
+}
+
+/** The length a Content-Length value names: digits, or a list of one length repeated ("5, 5"). */
+function contentLengthValue(value: string): number {
+  if (DIGITS.test(value)) return Number(value);
+  const single = value.split(",").map((part) => part.trim());
+  if (!single.every((part) => part === single[0]) || !DIGITS.test(single[0]!))
+    throw new ResponseParseError(`invalid Content-Length ${JSON.stringify(value)} in the response`);
+  return Number(single[0]);
 }
 
 /** Whether a lower-case comma-separated list (as collected above) holds `token`. */
