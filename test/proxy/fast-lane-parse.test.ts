@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderRawErrorPage, renderResponseHead } from "../../src/proxy/fast-lane/raw-response.js";
-import { parseRequestHead, renderUpstreamHead } from "../../src/proxy/fast-lane/request-head.js";
+import { parseRequestHead, renderUpstreamRequest } from "../../src/proxy/fast-lane/request-head.js";
 import {
   HOP_BY_HOP,
   plainForwardingLines,
@@ -17,7 +17,9 @@ const upstream = (text: string, forwarding = "", addRequestId = false) => {
   const data = Buffer.from(text, "latin1");
   const parsed = parseRequestHead(data, 16 * 1024);
   if (parsed.kind !== "plain" || parsed.forwarded) return null;
-  return renderUpstreamHead(data, parsed, Buffer.from(forwarding, "latin1"), addRequestId).toString("latin1");
+  return renderUpstreamRequest(data, parsed, Buffer.from(forwarding, "latin1"), addRequestId).toString(
+    "latin1",
+  );
 };
 const client = {
   remoteAddress: "::ffff:10.0.0.7",
@@ -79,6 +81,21 @@ describe("fast lane: request heads", () => {
     }
   });
 
+  it("reads a Content-Length body's length and sends the body right after the head", () => {
+    const text =
+      "POST /orders HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhelloGET";
+    expect(head(text)).toMatchObject({
+      kind: "plain",
+      method: "POST",
+      bodyLength: 5,
+      size: text.indexOf("hello"),
+    });
+    expect(upstream(text, "via: 1.1 switchyard\r\n")).toBe(
+      "POST /orders HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nvia: 1.1 switchyard\r\n\r\nhello",
+    );
+    expect(head("GET / HTTP/1.1\r\nHost: a\r\n\r\n")).toMatchObject({ kind: "plain", bodyLength: 0 });
+  });
+
   it("renders the app's head when the last line is cut, with an X-Request-Id when asked", () => {
     const text = "GET /a HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n";
     expect(upstream(text, "via: 1.1 switchyard\r\n")).toBe(
@@ -110,7 +127,12 @@ describe("fast lane: request heads", () => {
 
   // Everything here must reach node:http untouched, to be answered or refused there.
   const notPlain: Record<string, string> = {
-    "a body": "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+    "two Content-Length: 5":
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+    "a Content-Length with a leading zero": "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 05\r\n\r\nhello",
+    "a signed Content-Length": "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\nhello",
+    "a Content-Length list": "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\nhello",
+    "a Content-Length of 2^53": "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9007199254740992\r\n\r\n",
     chunked: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     "CL + TE": "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n",
     "two Content-Length: 0": "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",

@@ -30,16 +30,47 @@ function responses(raw: string): { status: number; body: Record<string, unknown>
 }
 
 describe("fast lane", () => {
-  it("answers pipelined requests in order and gives the connection to node:http at the first body", async () => {
+  it("answers pipelined requests in order and gives the connection to node:http at a chunked body", async () => {
     const out = await rawSend(fast.port, [
       "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n" +
-        "POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc" +
+        "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
         "GET /d HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
     ]);
     const got = responses(out.received);
     expect(got.map((reply) => reply.body["url"])).toEqual(["/a", "/b", "/c", "/d"]);
     expect(got.map((reply) => reply.status)).toEqual([200, 200, 200, 200]);
     expect(got[2]!.body).toMatchObject({ method: "POST", received: 3 });
+  });
+
+  it("forwards a body that came whole with its head, and gives node:http one still arriving", async () => {
+    // The fast lane's raw responses carry its own lower-case keep-alive hint; node:http's do not.
+    const requests = (raw: string) =>
+      responses(raw).map(({ body }) => [body["url"], body["method"], body["received"]]);
+    const whole = await rawSend(fast.port, [
+      "POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc" +
+        "PUT /d HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n" +
+        "GET /e HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    ]);
+    expect(requests(whole.received)).toEqual([
+      ["/c", "POST", 3],
+      ["/d", "PUT", 0],
+      ["/e", "GET", 0],
+    ]);
+    expect(whole.received.match(/\r\nkeep-alive: timeout=/g)).toHaveLength(2);
+    const split = await rawSend(
+      fast.port,
+      [
+        "POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nab",
+        "cde",
+        "GET /g HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+      ],
+      60,
+    );
+    expect(requests(split.received)).toEqual([
+      ["/f", "POST", 5],
+      ["/g", "GET", 0],
+    ]);
+    expect(split.received).not.toMatch(/\r\nkeep-alive: timeout=/);
   });
 
   it("hands over at a request the guard refuses, after answering the plain ones before it", async () => {

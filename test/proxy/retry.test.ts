@@ -67,6 +67,22 @@ describe("proxy core: retries and upstream sockets", () => {
     expect(proxy.traffic().slots.blue).toMatchObject({ requests: 2, failures: 1 });
   });
 
+  it("never retries a GET that carries a body: the client gets 502", async () => {
+    const app = await startStaleSocketApp();
+    const { proxy, port } = await startProxy();
+    cleanups.push(() => proxy.stop(100));
+    proxy.setTarget({ slot: "blue", host: "127.0.0.1", port: app.port });
+    expect((await request(port, "/a")).status).toBe(200);
+    // Node's client frames a GET's body only when told its length.
+    const get = await request(port, "/b", {
+      method: "GET",
+      body: "data",
+      headers: { "content-length": "4" },
+    });
+    expect(get.status).toBe(502);
+    expect(app.connections()).toBe(1);
+  });
+
   it("closes its idle upstream sockets to a slot once the slot is drained", async () => {
     const blue = await startBackend("blue");
     const green = await startBackend("green");

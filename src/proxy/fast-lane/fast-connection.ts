@@ -5,7 +5,7 @@ import { IdleTimer } from "../idle-timer.js";
 import type { HandlerContext } from "../request-handler.js";
 import { httpForwardTarget } from "../routing.js";
 import { FastExchange, type ExchangeOwner } from "./fast-exchange.js";
-import { parseRequestHead, type HeadParse } from "./request-head.js";
+import { parseRequestHead, type HeadParse, type PlainRequest } from "./request-head.js";
 import { readAsStream, readIntoSharedBuffer } from "./shared-buffer-reads.js";
 
 /** What every fast-lane connection shares. */
@@ -121,7 +121,7 @@ export class FastConnection implements ExchangeOwner {
     }
     const state = this.options.handlers.routing();
     const target =
-      head.kind === "plain" && !state.stopping
+      head.kind === "plain" && !state.stopping && this.bodyIsHere(head, data)
         ? httpForwardTarget(head.target, this.options.handlers.acmeWebroot !== undefined, state)
         : null;
     if (head.kind !== "plain" || target === null) {
@@ -129,7 +129,8 @@ export class FastConnection implements ExchangeOwner {
       return;
     }
     this.clearHeadTimer();
-    this.pending = head.size === data.length ? null : data.subarray(head.size);
+    const end = head.size + head.bodyLength;
+    this.pending = end === data.length ? null : data.subarray(end);
     this.exchange = new FastExchange(this.options.handlers.forward, this, head, target);
     this.exchange.start(data);
   }
@@ -150,6 +151,21 @@ export class FastConnection implements ExchangeOwner {
     const parse = parseRequestHead(data, this.options.maxHeaderSize);
     if (parse.kind === "plain") this.lastHead = { bytes: Buffer.from(data.subarray(0, parse.size)), parse };
     return parse;
+  }
+
+  /**
+   * A body goes on the fast lane only when it came whole with its head, within max_body_size, and
+   * no forwarding header of the client's sends the head down the full path. Any other body (one
+   * still arriving, an oversized one: 413) is node:http's, with its request timeout and limits.
+   */
+  private bodyIsHere(head: PlainRequest, data: Buffer): boolean {
+    const length = head.bodyLength;
+    return (
+      length === 0 ||
+      (!head.forwarded &&
+        length <= this.options.handlers.forward.maxBodySize &&
+        data.length - head.size >= length)
+    );
   }
 
   private handOff(): void {

@@ -9,7 +9,7 @@ import type { UpstreamConnection } from "../upstream/connection.js";
 import type { ResponseHead } from "../upstream/response-parser.js";
 import { UpstreamError, type ExchangeHandler, type OutgoingRequest } from "../upstream/types.js";
 import { RawResponse, renderRawErrorPage } from "./raw-response.js";
-import { renderUpstreamHead, type PlainRequest } from "./request-head.js";
+import { renderUpstreamRequest, type PlainRequest } from "./request-head.js";
 
 const NO_HEADERS: readonly string[] = [];
 
@@ -56,7 +56,7 @@ export class FastExchange implements ExchangeHandler {
     this.relay = new ResponseRelay(this.response, () => this.closes(), this);
   }
 
-  /** `data`: the bytes the request's head was read from (only read during this call). */
+  /** `data`: the bytes the request's head and body were read from (only read during this call). */
   start(data: Buffer): void {
     const { request, ctx } = this;
     const { client } = this.owner;
@@ -66,7 +66,7 @@ export class FastExchange implements ExchangeHandler {
       headers: request.forwarded ? upstreamRequestHeaders(rawHeadersOf(request.text), client) : NO_HEADERS,
       head: request.forwarded
         ? undefined
-        : renderUpstreamHead(data, request, this.owner.forwardingLines(request.host), !request.requestId),
+        : renderUpstreamRequest(data, request, this.owner.forwardingLines(request.host), !request.requestId),
       body: null,
       chunked: false,
     };
@@ -133,7 +133,8 @@ export class FastExchange implements ExchangeHandler {
       this.owner.socket.destroy();
       return;
     }
-    if (mayRetry(err, IDEMPOTENT.has(this.request.method), this.retried)) {
+    const { method, bodyLength } = this.request;
+    if (mayRetry(err, IDEMPOTENT.has(method) && bodyLength === 0, this.retried)) {
       this.retried = true;
       this.connection = this.ctx.pools.get(this.target.host, this.target.port).fresh();
       this.connection.send(this.outgoing!, this);

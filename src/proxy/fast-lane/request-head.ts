@@ -6,7 +6,8 @@ import { copyBytes } from "./copy-bytes.js";
 
 /**
  * A request head the fast lane can forward by itself: HTTP/1.1, origin-form target, exactly one
- * valid Host, no body, no upgrade. Names and values are as received (values trimmed).
+ * valid Host, no body or one framed by a single Content-Length, no upgrade. Names and values are
+ * as received (values trimmed).
  */
 export interface PlainRequest {
   readonly method: string;
@@ -26,8 +27,10 @@ export interface PlainRequest {
   readonly accept: string | undefined;
   /** The client sent `Connection: close`. */
   readonly close: boolean;
-  /** Bytes of the head, blank line included: where the next request starts. */
+  /** Bytes of the head, blank line included: where the body, if any, starts. */
   readonly size: number;
+  /** The Content-Length, 0 when there is none: the body's bytes follow the head. */
+  readonly bodyLength: number;
 }
 
 export type HeadParse =
@@ -48,6 +51,8 @@ const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
 const HEAD_SHAPE =
   /^(?:GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH) \/[\x21-\x7e]* HTTP\/1\.1(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 const MAX_HEADERS = 100;
+/** A Content-Length as llhttp reads it too: digits, no sign, no leading zero, below 2^53. */
+const LENGTH = /^(?:0|[1-9][0-9]{0,14})$/;
 /** The request header names the fast lane looks at. */
 const enum Name {
   Other,
@@ -105,7 +110,7 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
   let host: string | undefined;
   let accept: string | undefined;
   let close = false;
-  let sawLength = false;
+  let bodyLength = -1;
   let requestId = false;
   let forwarded = false;
   let count = 0;
@@ -126,10 +131,12 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
         host = trimmedSlice(text, colon + 1, stop);
         if (!HOST_VALUE.test(host)) return OTHER;
         continue;
-      case Name.ContentLength:
-        if (trimmedSlice(text, colon + 1, stop) !== "0" || sawLength) return OTHER;
-        sawLength = true;
+      case Name.ContentLength: {
+        const value = trimmedSlice(text, colon + 1, stop);
+        if (bodyLength >= 0 || !LENGTH.test(value)) return OTHER;
+        bodyLength = Number(value);
         continue;
+      }
       case Name.Accept:
         accept = trimmedSlice(text, colon + 1, stop);
         continue;
@@ -165,17 +172,19 @@ export function parseRequestHead(data: Buffer, maxHeadSize: number): HeadParse {
     accept,
     close,
     size: end + 4,
+    bodyLength: Math.max(0, bodyLength),
   };
 }
 
 const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
 
 /**
- * The head for the app, as bytes: the client's head (`data`, which `request` was read from)
+ * The request for the app, as bytes: the client's head (`data`, which `request` was read from)
  * without its hop-by-hop lines, then `forwarding` (plainForwardingLines, as latin1 bytes), an
- * X-Request-Id line when `addRequestId`, and the blank line. Copied byte ranges, no strings.
+ * X-Request-Id line when `addRequestId`, the blank line, and the body, which `data` must hold
+ * whole. Copied byte ranges, no strings.
  */
-export function renderUpstreamHead(
+export function renderUpstreamRequest(
   data: Buffer,
   request: PlainRequest,
   forwarding: Buffer,
@@ -185,7 +194,10 @@ export function renderUpstreamHead(
   const keptEnd = request.size - 2; // the head's last line with its CRLF, without the blank line
   let kept = keptEnd;
   for (let i = 0; i < dropped.length; i += 2) kept -= dropped[i + 1]! - dropped[i]!;
-  const out = Buffer.allocUnsafe(kept + forwarding.length + (addRequestId ? REQUEST_ID_LINE_LENGTH : 0) + 2);
+  const { size, bodyLength } = request;
+  const out = Buffer.allocUnsafe(
+    kept + forwarding.length + (addRequestId ? REQUEST_ID_LINE_LENGTH : 0) + 2 + bodyLength,
+  );
   let at = 0;
   let from = 0;
   for (let i = 0; i < dropped.length; i += 2) {
@@ -196,6 +208,7 @@ export function renderUpstreamHead(
   at = copyBytes(forwarding, 0, forwarding.length, out, at);
   if (addRequestId) at = writeRequestIdLine(out, at);
   out.writeUInt16LE(CRLF, at);
+  if (bodyLength > 0) copyBytes(data, size, size + bodyLength, out, at + 2);
   return out;
 }
 
