@@ -48,6 +48,17 @@ export class HeaderNames<K extends number> {
   }
 }
 
+/**
+ * Whether `data` holds `bytes` at `offset`: how a head equal byte for byte to one read before is
+ * recognised (ResponseParser's memo, FastConnection.readHead).
+ */
+export function holdsAt(data: Buffer, offset: number, bytes: Buffer): boolean {
+  return (
+    bytes.length <= data.length - offset &&
+    data.compare(bytes, 0, bytes.length, offset, offset + bytes.length) === 0
+  );
+}
+
 /** text.slice(from, to) without optional whitespace around it (SP and HTAB, RFC 9110 5.6.3). */
 export function trimmedSlice(text: string, from: number, to: number): string {
   while (from < to && isOws(text.charCodeAt(from))) from += 1;

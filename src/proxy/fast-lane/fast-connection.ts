@@ -1,6 +1,7 @@
 import { newRequestId } from "../request-id.js";
 import type { Socket } from "node:net";
 import { plainForwardingLines, type ClientInfo } from "../forward-headers.js";
+import { holdsAt } from "../header-lines.js";
 import { IdleTimer } from "../idle-timer.js";
 import type { HandlerContext } from "../request-handler.js";
 import { httpForwardTarget } from "../routing.js";
@@ -142,12 +143,7 @@ export class FastConnection implements ExchangeOwner {
    */
   private readHead(data: Buffer): HeadParse {
     const last = this.lastHead;
-    if (
-      last !== null &&
-      last.bytes.length <= data.length &&
-      data.compare(last.bytes, 0, last.bytes.length, 0, last.bytes.length) === 0
-    )
-      return last.parse;
+    if (last !== null && holdsAt(data, 0, last.bytes)) return last.parse;
     const parse = parseRequestHead(data, this.options.maxHeaderSize);
     if (parse.kind === "plain") this.lastHead = { bytes: Buffer.from(data.subarray(0, parse.size)), parse };
     return parse;

@@ -1,5 +1,5 @@
 import { HOP_BY_HOP } from "../forward-headers.js";
-import { HeaderNames, rawHeadersOf, trimmedSlice } from "../header-lines.js";
+import { HeaderNames, holdsAt, rawHeadersOf, trimmedSlice } from "../header-lines.js";
 
 /** A final (non-1xx) response head, as the app sent it. */
 export interface ResponseHead {
@@ -197,8 +197,7 @@ export class ResponseParser {
       memo !== null &&
       this.pending === null &&
       memo.noBody === this.noBody &&
-      memo.bytes.length <= data.length - offset &&
-      data.compare(memo.bytes, 0, memo.bytes.length, offset, offset + memo.bytes.length) === 0
+      holdsAt(data, offset, memo.bytes)
     ) {
       this.begin(memo);
       return offset + memo.bytes.length;
