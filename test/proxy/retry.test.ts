@@ -41,13 +41,19 @@ async function startStaleSocketApp(): Promise<{ port: number; connections: () =>
   return { port: (server.address() as AddressInfo).port, connections: () => connections };
 }
 
+/** A proxy in front of startStaleSocketApp whose pool holds one socket that the next request breaks. */
+async function proxyWithOneStaleSocket() {
+  const app = await startStaleSocketApp();
+  const { proxy, port } = await startProxy();
+  cleanups.push(() => proxy.stop(100));
+  proxy.setTarget({ slot: "blue", host: "127.0.0.1", port: app.port });
+  expect((await request(port, "/a")).status).toBe(200);
+  return { app, proxy, port };
+}
+
 describe("proxy core: retries and upstream sockets", () => {
   it("retries an idempotent GET once on a fresh connection when a reused socket fails", async () => {
-    const app = await startStaleSocketApp();
-    const { proxy, port } = await startProxy();
-    cleanups.push(() => proxy.stop(100));
-    proxy.setTarget({ slot: "blue", host: "127.0.0.1", port: app.port });
-    expect((await request(port, "/a")).status).toBe(200);
+    const { app, proxy, port } = await proxyWithOneStaleSocket();
     const second = await request(port, "/b");
     expect(second.status).toBe(200);
     expect(second.body).toBe("ok");
@@ -56,11 +62,7 @@ describe("proxy core: retries and upstream sockets", () => {
   });
 
   it("never retries a POST: the client gets 502", async () => {
-    const app = await startStaleSocketApp();
-    const { proxy, port } = await startProxy();
-    cleanups.push(() => proxy.stop(100));
-    proxy.setTarget({ slot: "blue", host: "127.0.0.1", port: app.port });
-    expect((await request(port, "/a")).status).toBe(200);
+    const { app, proxy, port } = await proxyWithOneStaleSocket();
     const post = await request(port, "/b", { method: "POST", body: "data" });
     expect(post.status).toBe(502);
     expect(app.connections()).toBe(1);
@@ -68,11 +70,7 @@ describe("proxy core: retries and upstream sockets", () => {
   });
 
   it("never retries a GET that carries a body: the client gets 502", async () => {
-    const app = await startStaleSocketApp();
-    const { proxy, port } = await startProxy();
-    cleanups.push(() => proxy.stop(100));
-    proxy.setTarget({ slot: "blue", host: "127.0.0.1", port: app.port });
-    expect((await request(port, "/a")).status).toBe(200);
+    const { app, proxy, port } = await proxyWithOneStaleSocket();
     // Node's client frames a GET's body only when told its length.
     const get = await request(port, "/b", {
       method: "GET",
@@ -81,6 +79,7 @@ describe("proxy core: retries and upstream sockets", () => {
     });
     expect(get.status).toBe(502);
     expect(app.connections()).toBe(1);
+    expect(proxy.traffic().slots.blue).toMatchObject({ requests: 2, failures: 1 });
   });
 
   it("closes its idle upstream sockets to a slot once the slot is drained", async () => {
