@@ -36,7 +36,6 @@ export class ResponseParseError extends Error {
 }
 
 export type Framing = "none" | "length" | "chunked" | "close";
-
 type Phase = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-end" | "trailers" | "close" | "done";
 
 /** A final head as read, and what the parser made of it (see ResponseParser.memo). */
